@@ -1,0 +1,50 @@
+"""The access log: who read or changed which personal data, when, and why.
+
+Append-only. Entries are written in the same transaction as the read or write
+they record (fokus.audit.actions.record). Updates are refused by the model and
+by a database trigger; deletion belongs to the retention job (a later issue).
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessAction(models.TextChoices):
+    READ = "read", _("Read")
+    LIST = "list", _("List")
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    DENIED = "denied", _("Denied")
+
+
+class AccessLogEntry(models.Model):
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # Not a foreign key: the log outlives the user account.
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction)
+    object_type = models.CharField(_("what"), max_length=40)
+    object_id = models.CharField(_("id"), max_length=64, blank=True)
+    case_id = models.BigIntegerField(_("case"), null=True, blank=True, db_index=True)
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True, db_index=True)
+    purpose = models.CharField(_("why"), max_length=200, blank=True)
+    # Ids touched by a list read, e.g. {"case_ids": [...]}: ids only, never names.
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only")

@@ -1,0 +1,265 @@
+"""Instruments as data: a new instrument is a record, not a release.
+
+The ORS family's texts belong to their authors. Fokus ships only the structure
+and short labels; the full item wording is entered per organisation, under the
+licence the organisation has recorded (InstrumentLicence, ItemWording).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemType(models.TextChoices):
+    VAS_10CM = "vas10", _("10 cm visual-analogue line")
+    PICTORIAL = "pictorial", _("Pictorial choice")
+    LIKERT = "likert", _("Likert choice")
+
+
+class Measures(models.TextChoices):
+    OUTCOME = "outcome", _("Outcome (how life is going)")
+    ALLIANCE = "alliance", _("Alliance (how the meeting went)")
+    WELLBEING = "wellbeing", _("Wellbeing")
+
+
+class Family(models.TextChoices):
+    ORS = "ors", _("ORS family (licensed)")
+    FREE = "free", _("Free to use")
+
+
+class Instrument(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    family = models.CharField(_("family"), max_length=10, choices=Family)
+    measures = models.CharField(_("measures"), max_length=20, choices=Measures)
+    item_type = models.CharField(_("item type"), max_length=20, choices=ItemType)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=0)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    child_version = models.BooleanField(_("child version (faces at the ends)"), default=False)
+    group_session = models.BooleanField(_("for group sessions"), default=False)
+    # YCORS/YCSRS have no psychometric validation: shown, never in outcome statistics.
+    in_statistics = models.BooleanField(_("used in outcome statistics"), default=True)
+    snomed_code = models.CharField(_("SNOMED CT code"), max_length=20, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_age__isnull=True) | Q(max_age__gte=models.F("min_age")),
+                name="instrument_age_range_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def requires_licence(self) -> bool:
+        return self.family == Family.ORS
+
+    def fits_age(self, age: int) -> bool:
+        return age >= self.min_age and (self.max_age is None or age <= self.max_age)
+
+    def age_range_text(self) -> str:
+        if self.max_age is None:
+            return f"{self.min_age}+"
+        return f"{self.min_age}-{self.max_age}"
+
+
+class InstrumentItem(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"))
+    label_da = models.CharField(_("short label (Danish)"), max_length=100)
+    label_en = models.CharField(_("short label (English)"), max_length=100)
+    min_value = models.DecimalField(_("lowest value"), max_digits=4, decimal_places=1)
+    max_value = models.DecimalField(_("highest value"), max_digits=4, decimal_places=1)
+    # 0.1 for a 10 cm line (one decimal, in cm), 1 for a choice.
+    step = models.DecimalField(_("step"), max_digits=3, decimal_places=1, default=Decimal("0.1"))
+    # For Likert and pictorial items: [{"value": 0, "da": "...", "en": "..."}, ...]
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["instrument", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "position"], name="item_position_unique"),
+            models.CheckConstraint(
+                condition=Q(max_value__gt=models.F("min_value")), name="item_range_valid"
+            ),
+            models.CheckConstraint(condition=Q(step__gt=0), name="item_step_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.label_en if (get_language() or "da").startswith("en") else self.label_da
+
+
+class InstrumentLicence(models.Model):
+    """The organisation's licence to use an instrument family (e.g. the ORS family
+    from its authors). Without one in force, the family cannot be used."""
+
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, related_name="licences"
+    )
+    family = models.CharField(_("instrument family"), max_length=10, choices=Family)
+    licensee = models.CharField(_("licensee"), max_length=200)
+    reference = models.CharField(_("licence reference"), max_length=200, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instrument licence")
+        verbose_name_plural = _("instrument licences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="licence_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_family_display()}: {self.licensee}"
+
+
+class ItemWording(models.Model):
+    """The full wording of an item, entered by the organisation under its licence."""
+
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, related_name="item_wordings"
+    )
+    item = models.ForeignKey(InstrumentItem, on_delete=models.CASCADE, related_name="wordings")
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    text = models.TextField(_("wording"))
+
+    class Meta:
+        verbose_name = _("item wording")
+        verbose_name_plural = _("item wordings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "item", "language"], name="wording_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} ({self.language})"
+
+
+class SettingKey(models.TextChoices):
+    CUTOFF_ADULT = "cutoff_adult", _("Clinical cutoff, adult 18+")
+    CUTOFF_YOUTH = "cutoff_youth", _("Clinical cutoff, youth 13-17")
+    CUTOFF_CHILD = "cutoff_child", _("Clinical cutoff, child 6-12 (CORS)")
+    CUTOFF_CARER_CHILD = "cutoff_carer_child", _("Clinical cutoff, carer rating a child")
+    RELIABLE_CHANGE = "reliable_change", _("Reliable change (points)")
+    SD_ADULT = "sd_adult", _("SD for effect sizes, adult")
+    SD_YOUTH = "sd_youth", _("SD for effect sizes, youth and child")
+    SRS_CUTOFF = "srs_cutoff", _("SRS alliance cutoff")
+    SRS_DROP = "srs_drop", _("SRS alert: drop from the previous SRS")
+    ETR_CEILING = "etr_ceiling", _("No expected path when intake is above")
+
+
+# Defaults with provenance, from shared/domain/fit-reference.md section 2.
+DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
+    SettingKey.CUTOFF_ADULT: ("25.0", "Miller et al. 2003; PCOMS/BON software"),
+    SettingKey.CUTOFF_YOUTH: ("28.0", "Duncan et al. 2006; BON software"),
+    SettingKey.CUTOFF_CHILD: (
+        "32.0", "Duncan et al. 2006 (J Brief Therapy 5(2)); note: BON software uses 28"),
+    SettingKey.CUTOFF_CARER_CHILD: ("28.0", "BON youth base (inferred; verify)"),
+    SettingKey.RELIABLE_CHANGE: (
+        "6.0", "BON 2015+ software; Miller et al. 2003 gave 5; NHS CYP-IAPT uses 6.6 (ORS), 10 (CORS)"),
+    SettingKey.SD_ADULT: ("7.75", "BON 2023 set (older set: 8.0)"),
+    SettingKey.SD_YOUTH: ("7.25", "BON 2023 set (older set: 8.0)"),
+    SettingKey.SRS_CUTOFF: ("36.0", "BON, common practice"),
+    SettingKey.SRS_DROP: ("1.0", "OpenFIT practice"),
+    SettingKey.ETR_CEILING: ("32.0", "BON"),
+}
+
+
+class OrganisationSetting(models.Model):
+    """A setting with a valid-from date: a change never rewrites a past report."""
+
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, related_name="fit_settings"
+    )
+    key = models.CharField(_("setting"), max_length=30, choices=SettingKey)
+    value = models.DecimalField(_("value"), max_digits=6, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    provenance = models.TextField(_("provenance"), blank=True)
+
+    class Meta:
+        verbose_name = _("FIT setting")
+        verbose_name_plural = _("FIT settings")
+        ordering = ["organisation", "key", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key", "valid_from"], name="setting_once_per_date"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="setting_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} = {self.value}"
+
+
+class ParameterSet(models.Model):
+    """An ETR parameter set: data with a name, a source, a date and the number of
+    series it was fitted on. Published sets have no organisation."""
+
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="parameter_sets",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    source = models.TextField(_("source"))
+    fitted_on = models.DateField(_("date"))
+    n_series = models.PositiveIntegerField(_("number of series"), null=True, blank=True)
+    # {"short_adult": {"mean": [..4], "by_intake": [..4], "flatten": 9,
+    #   "target_flatten": 5, "max_meetings": 12}, "short_youth": ..., ...}
+    parameters = models.JSONField(_("parameters"))
+    fit_report = models.JSONField(_("fit report"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("ETR parameter set")
+        verbose_name_plural = _("ETR parameter sets")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="parameter_set_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParameterSetInForce(models.Model):
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, related_name="parameter_sets_in_force"
+    )
+    parameter_set = models.ForeignKey(ParameterSet, on_delete=models.PROTECT)
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        verbose_name = _("ETR parameter set in force")
+        verbose_name_plural = _("ETR parameter sets in force")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "valid_from"], name="one_parameter_set_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parameter_set} ({self.valid_from})"
+

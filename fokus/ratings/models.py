@@ -1,0 +1,126 @@
+"""Ratings: what a person said, exactly as they said it.
+
+Scores are exact decimals with one decimal place (cm on a 10 cm line). The total
+always equals the sum of the item answers: fokus.ratings.actions.record_rating is
+the only way in, and it checks that before anything is stored.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RatingMode(models.TextChoices):
+    TABLET = "tablet", _("On the tablet")
+    LINK = "link", _("Through a rating link")
+    PAPER = "paper", _("Typed in from paper")
+
+
+class Rating(models.Model):
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="ratings")
+    meeting = models.ForeignKey(
+        "cases.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+    )
+    instrument = models.ForeignKey(
+        "instruments.Instrument", on_delete=models.PROTECT, related_name="ratings"
+    )
+    person = models.ForeignKey(
+        "cases.Person", on_delete=models.CASCADE, related_name="ratings",
+        verbose_name=_("the person rated"),
+    )
+    # The rater is the person rated for a self-rating, or e.g. a parent rating a child.
+    rater = models.ForeignKey(
+        "cases.Person", on_delete=models.CASCADE, related_name="ratings_given",
+        verbose_name=_("rater"),
+    )
+    rated_on = models.DateField(_("date"))
+    total = models.DecimalField(_("total"), max_digits=4, decimal_places=1)
+    mode = models.CharField(_("taken"), max_length=10, choices=RatingMode)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="ratings_entered", verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    # Set by the device that took the rating: a retry of the same submission
+    # finds the stored rating instead of storing it twice.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["rated_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(total__lte=40), name="rating_total_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=[m.value for m in RatingMode]), name="rating_mode_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "person", "rated_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.rated_on:%Y-%m-%d}"
+
+    @property
+    def is_self_rating(self) -> bool:
+        return self.person_id == self.rater_id
+
+
+class RatingAnswer(models.Model):
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey("instruments.InstrumentItem", on_delete=models.PROTECT)
+    value = models.DecimalField(_("value"), max_digits=3, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["rating", "item"], name="one_answer_per_item"),
+            # Every item type Fokus knows lies within 0..10 (a 10 cm line, a 1-4
+            # choice, a 0-5 Likert); the item's own range is checked on the way in.
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(value__lte=10), name="answer_value_in_range"
+            ),
+        ]
+
+
+class MissingReason(models.TextChoices):
+    REFUSED = "refused", _("Refused")
+    NOT_PRESENT = "not_present", _("Not present")
+    TOO_YOUNG = "too_young", _("Too young")
+    TOO_UPSET = "too_upset", _("Too upset")
+    NOT_OFFERED = "not_offered", _("Not offered")
+    LANGUAGE = "language", _("Language")
+
+
+class MissingRating(models.Model):
+    """Why someone did not rate at a meeting, so that missing data can be told
+    apart from forgotten data in every statistic."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="missing_ratings")
+    meeting = models.ForeignKey(
+        "cases.Meeting", on_delete=models.CASCADE, related_name="missing_ratings"
+    )
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE)
+    measures = models.CharField(_("what was not rated"), max_length=20, default="outcome")
+    reason = models.CharField(_("reason"), max_length=20, choices=MissingReason)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("missing rating")
+        verbose_name_plural = _("missing ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "person", "measures"], name="one_missing_reason_per_meeting"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=[r.value for r in MissingReason]),
+                name="missing_reason_known",
+            ),
+        ]
