@@ -193,6 +193,12 @@ class Person(models.Model):
     def cpr_masked(self) -> str:
         return f"{self.cpr[:6]}-xxxx" if self.cpr else ""
 
+    @property
+    def age_today(self) -> int:
+        from django.utils import timezone
+
+        return self.age_on(timezone.localdate())
+
     def age_on(self, day: datetime.date) -> int:
         """Whole years on `day`. With only a birth year known, the birthday is
         taken as 1 July, the middle of the year."""

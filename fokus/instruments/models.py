@@ -5,7 +5,6 @@ and short labels; the full item wording is entered per organisation, under the
 licence the organisation has recorded (InstrumentLicence, ItemWording).
 """
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings

@@ -86,6 +86,9 @@ class RatingAnswer(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.value}"
+
 
 class MissingReason(models.TextChoices):
     REFUSED = "refused", _("Refused")
@@ -124,3 +127,6 @@ class MissingRating(models.Model):
                 name="missing_reason_known",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.measures})"

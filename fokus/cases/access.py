@@ -1,0 +1,199 @@
+"""Every read of a case or a person goes through these functions.
+
+They decide visibility in one place, answer 404 for "missing" and "not yours"
+alike (so nothing leaks), and write an access-log entry in the same transaction
+as the read; a refused attempt is logged too.
+
+Who sees which cases:
+- caseworker, team leader: the cases of their teams;
+- FIT superuser, department head: the cases of their organisation;
+- analyst, administrator: no named case at all (analysts get pseudonymised rows).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import Http404
+
+from fokus.accounts.models import Role
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction
+from fokus.cases.models import Case, Person, PersonRole
+from fokus.lib.pseudonym import pseudonym
+from fokus.ratings.models import Rating
+
+TEAM_ROLES = {Role.CASEWORKER, Role.TEAM_LEADER}
+ORGANISATION_ROLES = {Role.FIT_SUPERUSER, Role.DEPARTMENT_HEAD}
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases a user may see by name. The only place that decides it."""
+    if not (user.is_authenticated and user.is_active and user.organisation_id):
+        return Case.objects.none()
+    in_organisation = Case.objects.filter(organisation_id=user.organisation_id)
+    if user.role in TEAM_ROLES:
+        return in_organisation.filter(team__members=user)
+    if user.role in ORGANISATION_ROLES:
+        return in_organisation
+    return Case.objects.none()
+
+
+def can_see_names(user) -> bool:
+    return user.role in TEAM_ROLES | ORGANISATION_ROLES
+
+
+@dataclass
+class ChildRow:
+    person: Person
+    latest_outcome: Rating | None = None
+    latest_alliance: Rating | None = None
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    is_mine: bool
+    children: list[ChildRow] = field(default_factory=list)
+
+
+def _latest(measures: str):
+    return Subquery(
+        Rating.objects.filter(
+            person=OuterRef("pk"), rater=OuterRef("pk"), instrument__measures=measures
+        ).order_by("-rated_on", "-id").values("id")[:1]
+    )
+
+
+def list_cases_for_user(user, *, query: str = "", include_closed: bool = False,
+                        purpose: str = "case list") -> list[CaseRow]:
+    """The user's case list: her own cases first, then her team's; each child with
+    the latest outcome and alliance rating. A fixed number of queries."""
+    with transaction.atomic():
+        cases = cases_visible_to(user).select_related("team")
+        if not include_closed:
+            cases = cases.filter(closed_on__isnull=True)
+        query = query.strip()
+        if query:
+            cases = cases.filter(
+                Q(family_name__icontains=query) | Q(reference__icontains=query)
+                | Q(persons__first_name__icontains=query)
+                | Q(persons__last_name__icontains=query)
+            ).distinct()
+        mine = Exists(Case.caseworkers.through.objects.filter(case_id=OuterRef("pk"), user=user))
+        cases = cases.annotate(
+            is_mine=CaseWhen(When(mine, then=Value(1)), default=Value(0), output_field=IntegerField())
+        ).order_by("-is_mine", "family_name", "id")
+        rows = [CaseRow(case=c, is_mine=bool(c.is_mine)) for c in cases]
+        by_case = {row.case.pk: row for row in rows}
+        children = list(
+            Person.objects.filter(case_id__in=by_case, role=PersonRole.CHILD)
+            .annotate(outcome_id=_latest("outcome"), alliance_id=_latest("alliance"))
+            .order_by("birth_date", "id")
+        )
+        rating_ids = [i for p in children for i in (p.outcome_id, p.alliance_id) if i]
+        ratings = Rating.objects.select_related("instrument").in_bulk(rating_ids)
+        for child in children:
+            by_case[child.case_id].children.append(ChildRow(
+                person=child,
+                latest_outcome=ratings.get(child.outcome_id),
+                latest_alliance=ratings.get(child.alliance_id),
+            ))
+        record(user, AccessAction.LIST, "case", purpose=purpose,
+               detail={"case_ids": list(by_case), "searched": bool(query)})
+    return rows
+
+
+def get_case_for_user(user, case_id, *, purpose: str = "") -> Case:
+    """The case, if the user may see it; otherwise 404 (and the attempt is logged)."""
+    with transaction.atomic():
+        case = cases_visible_to(user).filter(pk=_as_id(case_id)).select_related(
+            "team", "organisation").first()
+        if case is not None:
+            record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose)
+            return case
+    _record_denied(user, "case", case_id, purpose)
+    raise Http404
+
+
+def get_case_detail_for_user(user, case_id, *, purpose: str = "case page") -> Case:
+    """The case with its people, interventions, meetings and ratings, prefetched."""
+    with transaction.atomic():
+        case = (
+            cases_visible_to(user).filter(pk=_as_id(case_id))
+            .select_related("team", "organisation")
+            .prefetch_related(
+                "persons", "interventions", "caseworkers",
+                "meetings__participants",
+                "ratings__instrument", "ratings__person", "ratings__rater",
+                "ratings__answers__item",
+                "missing_ratings__person",
+            ).first()
+        )
+        if case is not None:
+            record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose,
+                   detail={"person_ids": [p.pk for p in case.persons.all()]})
+            return case
+    _record_denied(user, "case", case_id, purpose)
+    raise Http404
+
+
+def get_person_for_user(user, person_id, *, purpose: str = "") -> Person:
+    with transaction.atomic():
+        person = (Person.objects.filter(pk=_as_id(person_id), case__in=cases_visible_to(user))
+                  .select_related("case").first())
+        if person is not None:
+            record(user, AccessAction.READ, "person", person.pk, case_id=person.case_id,
+                   person_id=person.pk, purpose=purpose)
+            return person
+    _record_denied(user, "person", person_id, purpose)
+    raise Http404
+
+
+@dataclass
+class PseudonymisedCaseRow:
+    pseudonym: str
+    team: str
+    phase: str
+    opened_on: object
+    closed_on: object
+    n_ratings: int
+
+
+def list_pseudonymised_cases(user, *, purpose: str = "pseudonymised case list"
+                             ) -> list[PseudonymisedCaseRow]:
+    """For analysts: the organisation's cases without names, references or people."""
+    if not (user.is_authenticated and user.role == Role.ANALYST and user.organisation_id):
+        return []
+    with transaction.atomic():
+        cases = (Case.objects.filter(organisation_id=user.organisation_id)
+                 .select_related("team").annotate(n_ratings=Count("ratings"))
+                 .order_by("opened_on", "id"))
+        rows = [PseudonymisedCaseRow(pseudonym("case", c.pk), c.team.name, c.get_phase_display(),
+                                     c.opened_on, c.closed_on, c.n_ratings) for c in cases]
+        record(user, AccessAction.LIST, "case", purpose=purpose,
+               detail={"pseudonymised": True, "n_cases": len(rows)})
+    return rows
+
+
+def _as_id(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _record_denied(user, object_type: str, object_id, purpose: str) -> None:
+    with transaction.atomic():
+        record(user, AccessAction.DENIED, object_type, str(object_id)[:64], purpose=purpose)

@@ -1,0 +1,114 @@
+"""Writes to the organisation and its cases. Each runs in one transaction and
+records its access-log entry in that same transaction."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction
+from fokus.cases.cpr import birth_date_from_cpr, clean_cpr
+from fokus.cases.models import (
+    Case,
+    Intervention,
+    Meeting,
+    Organisation,
+    Person,
+    Phase,
+)
+from fokus.instruments.models import DEFAULT_SETTINGS, OrganisationSetting
+
+
+@transaction.atomic
+def create_organisation(name: str, *, settings_valid_from: datetime.date) -> Organisation:
+    """A municipality, with the FIT settings of fit-reference.md and their provenance."""
+    organisation = Organisation.objects.create(name=name)
+    OrganisationSetting.objects.bulk_create(
+        OrganisationSetting(organisation=organisation, key=key, value=value,
+                            valid_from=settings_valid_from, provenance=provenance)
+        for key, (value, provenance) in DEFAULT_SETTINGS.items()
+    )
+    return organisation
+
+
+@transaction.atomic
+def create_case(user, *, team, reference: str, family_name: str, opened_on: datetime.date,
+                caseworkers=(), phase: str = Phase.SCREENING, legal_basis: str = "bl_18",
+                opening_reason: str = "notification") -> Case:
+    case = Case(organisation=team.unit.organisation, team=team, reference=reference,
+                family_name=family_name, opened_on=opened_on, phase=phase,
+                legal_basis=legal_basis, opening_reason=opening_reason)
+    case.full_clean()
+    case.save()
+    case.caseworkers.set(caseworkers)
+    record(user, AccessAction.CREATE, "case", case.pk, case_id=case.pk)
+    return case
+
+
+@transaction.atomic
+def add_person(user, case: Case, *, first_name: str, role: str, last_name: str = "",
+               birth_date: datetime.date | None = None, birth_year: int | None = None,
+               cpr: str = "") -> Person:
+    """Add a person to a case. A CPR number is checked (and gives the birth date
+    when none is given); it is never logged."""
+    errors: dict[str, list] = {}
+    if cpr:
+        try:
+            cpr = clean_cpr(cpr, birth_date)
+            birth_date = birth_date or birth_date_from_cpr(cpr)
+        except ValidationError as exc:
+            errors["cpr"] = exc.messages
+    if birth_date is None and birth_year is None and "cpr" not in errors:
+        errors["birth_date"] = [_("Give a birth date, or the birth year if the date is unknown.")]
+    if birth_date and birth_date > timezone.localdate():
+        errors["birth_date"] = [_("The birth date is in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    person = Person(case=case, first_name=first_name.strip(), last_name=last_name.strip(),
+                    role=role, birth_date=birth_date,
+                    birth_year=birth_year if birth_date is None else birth_date.year, cpr=cpr)
+    person.full_clean(exclude=["cpr"])
+    person.save()
+    record(user, AccessAction.CREATE, "person", person.pk, case_id=case.pk, person_id=person.pk)
+    return person
+
+
+@transaction.atomic
+def add_intervention(user, case: Case, *, type: str, start: datetime.date, provider: str = "",
+                     purpose: str = "", expected_duration_weeks: int | None = None,
+                     end: datetime.date | None = None) -> Intervention:
+    intervention = Intervention(case=case, type=type, start=start, provider=provider,
+                                purpose=purpose, expected_duration_weeks=expected_duration_weeks,
+                                end=end)
+    intervention.full_clean()
+    intervention.save()
+    record(user, AccessAction.CREATE, "intervention", intervention.pk, case_id=case.pk)
+    return intervention
+
+
+@transaction.atomic
+def record_meeting(user, case: Case, *, held_on: datetime.date, kind: str, participants=(),
+                   note: str = "") -> Meeting:
+    foreign = [p for p in participants if p.case_id != case.pk]
+    if foreign:
+        raise ValidationError({"participants": [_("Only people in this case can take part.")]})
+    meeting = Meeting(case=case, held_on=held_on, kind=kind, note=note, caseworker=user)
+    meeting.full_clean()
+    meeting.save()
+    meeting.participants.set(participants)
+    record(user, AccessAction.CREATE, "meeting", meeting.pk, case_id=case.pk)
+    return meeting
+
+
+@transaction.atomic
+def close_case(user, case: Case, *, closed_on: datetime.date) -> Case:
+    if closed_on < case.opened_on:
+        raise ValidationError({"closed_on": [_("A case cannot close before it opened.")]})
+    case.closed_on = closed_on
+    case.phase = Phase.CLOSED
+    case.save(update_fields=["closed_on", "phase"])
+    record(user, AccessAction.UPDATE, "case", case.pk, case_id=case.pk, purpose="close")
+    return case

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from fokus.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="list"),
+    path("cases/<int:case_id>/", views.case_detail, name="detail"),
+    path("cases/<int:case_id>/persons/new/", views.person_add, name="person_add"),
+]

@@ -1,0 +1,55 @@
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from fokus.cases import access, actions
+from fokus.cases.forms import CaseSearchForm, PersonForm
+
+
+@login_required
+def home(request):
+    return redirect("cases:list")
+
+
+@login_required
+def case_list(request):
+    form = CaseSearchForm(request.GET or None)
+    query, include_closed = "", False
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        include_closed = form.cleaned_data["closed"]
+    context = {"form": form, "query": query}
+    if access.can_see_names(request.user):
+        context["rows"] = access.list_cases_for_user(request.user, query=query,
+                                                     include_closed=include_closed)
+    else:
+        context["pseudonymised_rows"] = access.list_pseudonymised_cases(request.user)
+    return render(request, "cases/case_list.html", context)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = access.get_case_detail_for_user(request.user, case_id)
+    ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk), reverse=True)
+    return render(request, "cases/case_detail.html", {"case": case, "ratings": ratings})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_add(request, case_id: int):
+    case = access.get_case_for_user(request.user, case_id, purpose="add person")
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_person(request.user, case, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            flash.success(request, _("The person was added."))
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/person_form.html", {"case": case, "form": form})

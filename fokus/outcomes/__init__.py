@@ -1,0 +1,1 @@
+"""Outcomes engine (no Django)."""

@@ -1,0 +1,166 @@
+"""Storing a rating: the only way a rating enters Fokus.
+
+Everything is checked before anything is stored, and a refused rating changes
+nothing. A submission with an idempotency key that was already stored returns
+the stored rating, so a retry from a tablet that lost its network never stores
+a rating twice.
+"""
+
+import datetime
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction
+from fokus.cases.models import Case, Meeting, Person
+from fokus.instruments.access import has_licence
+from fokus.instruments.models import Instrument, ItemType
+from fokus.ratings.models import Rating, RatingAnswer, RatingMode
+
+TENTH = Decimal("0.1")
+
+
+def parse_score(raw) -> Decimal:
+    """A score as typed or sent: '7.4', '7,4' (Danish decimal comma), 7.4 or Decimal.
+    Raises InvalidOperation for anything that is not a finite number."""
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = str(raw).strip().replace(",", ".")
+        if not text:
+            raise InvalidOperation
+        value = Decimal(text)
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
+
+
+def suggest_instrument(measures: str, age: int, *, group: bool = False) -> Instrument | None:
+    """The instrument for a measure at an age: YCORS under 6, CORS 6-12, ORS 13+ (and the
+    session scales alike)."""
+    for instrument in Instrument.objects.filter(measures=measures, active=True,
+                                                group_session=group).order_by("min_age"):
+        if instrument.fits_age(age):
+            return instrument
+    return None
+
+
+def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: Person,
+                 rated_on: datetime.date, answers: list, total=None) -> tuple[list[Decimal], Decimal]:
+    """Check a rating; return the item values and total, or raise ValidationError
+    with every problem in the person's language."""
+    errors: list[str] = []
+    if person.case_id != case.pk or rater.case_id != case.pk:
+        errors.append(_("The person rated and the rater must both belong to this case."))
+    if not instrument.active:
+        errors.append(_("%(code)s is not in use.") % {"code": instrument.code})
+    if not has_licence(case.organisation_id, instrument.family, rated_on):
+        errors.append(_(
+            "Your organisation has not recorded a licence for %(code)s. An administrator "
+            "records the licence before the instrument can be used.") % {"code": instrument.code})
+    if rated_on > timezone.localdate():
+        errors.append(_("The date of the rating is in the future."))
+    age = person.age_on(rated_on)
+    if age < 0:
+        errors.append(_("The rating is dated before %(name)s was born.") % {"name": person.first_name})
+    elif not instrument.fits_age(age):
+        fitting = suggest_instrument(instrument.measures, age, group=instrument.group_session)
+        message = _("%(code)s is for ages %(range)s; %(name)s was %(age)s years old on that date.") % {
+            "code": instrument.code, "range": instrument.age_range_text(),
+            "name": person.first_name, "age": age}
+        if fitting:
+            message += " " + _("Use %(code)s.") % {"code": fitting.code}
+        errors.append(message)
+
+    items = list(instrument.items.all())
+    values: list[Decimal] = []
+    if len(answers) != len(items):
+        errors.append(_("%(code)s has %(n)s items; %(given)s answers were given.") % {
+            "code": instrument.code, "n": len(items), "given": len(answers)})
+    else:
+        for item, raw in zip(items, answers, strict=True):
+            try:
+                value = parse_score(raw)
+            except (InvalidOperation, ValueError):
+                errors.append(_("%(item)s: “%(value)s” is not a number.") % {
+                    "item": item.label, "value": str(raw)[:20]})
+                continue
+            if not item.min_value <= value <= item.max_value:
+                errors.append(_("%(item)s: %(value)s is outside %(min)s-%(max)s.") % {
+                    "item": item.label, "value": value, "min": item.min_value,
+                    "max": item.max_value})
+                continue
+            if (value - item.min_value) % item.step != 0:
+                if instrument.item_type == ItemType.VAS_10CM:
+                    errors.append(_("%(item)s: give the score with one decimal (e.g. 6.4).") % {
+                        "item": item.label})
+                else:
+                    errors.append(_("%(item)s: choose one of the answers.") % {"item": item.label})
+                continue
+            values.append(value.quantize(TENTH))
+    item_sum = sum(values, Decimal("0.0"))
+    if total not in (None, "") and len(values) == len(items) and not errors:
+        try:
+            given = parse_score(total)
+        except (InvalidOperation, ValueError):
+            errors.append(_("The total “%(value)s” is not a number.") % {"value": str(total)[:20]})
+        else:
+            if given != item_sum:
+                errors.append(_("The total %(total)s is not the sum of the items (%(sum)s).") % {
+                    "total": given, "sum": item_sum})
+    if errors:
+        raise ValidationError(errors)
+    return values, item_sum
+
+
+def record_rating(user, case: Case, *, instrument: Instrument, person: Person, rater: Person,
+                  rated_on: datetime.date, answers: list, mode: str, total=None,
+                  meeting: Meeting | None = None,
+                  idempotency_key: uuid.UUID | str | None = None) -> Rating:
+    """Store a rating, or raise ValidationError and store nothing."""
+    if mode not in RatingMode.values:
+        raise ValidationError(_("Unknown way of taking a rating."))
+    if idempotency_key:
+        try:
+            idempotency_key = uuid.UUID(str(idempotency_key))
+        except ValueError as exc:
+            raise ValidationError(_("The submission key is not valid.")) from exc
+        existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _same_submission(existing, case)
+    if meeting is not None and meeting.case_id != case.pk:
+        raise ValidationError(_("The meeting belongs to another case."))
+    values, item_sum = check_rating(case, instrument=instrument, person=person, rater=rater,
+                                    rated_on=rated_on, answers=answers, total=total)
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                case=case, meeting=meeting, instrument=instrument, person=person, rater=rater,
+                rated_on=rated_on, total=item_sum, mode=mode,
+                entered_by=user if getattr(user, "is_authenticated", False) else None,
+                idempotency_key=idempotency_key or None,
+            )
+            RatingAnswer.objects.bulk_create(
+                RatingAnswer(rating=rating, item=item, value=value)
+                for item, value in zip(instrument.items.all(), values, strict=True)
+            )
+            record(user, AccessAction.CREATE, "rating", rating.pk, case_id=case.pk,
+                   person_id=person.pk, purpose=mode)
+    except IntegrityError:
+        # Two deliveries of the same submission raced: the other one stored it.
+        existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            return _same_submission(existing, case)
+        raise
+    return rating
+
+
+def _same_submission(existing: Rating, case: Case) -> Rating:
+    if existing.case_id != case.pk:
+        raise ValidationError(_("The submission key is not valid."))
+    return existing
