@@ -196,7 +196,8 @@ def read_ratings_csv(source: str | PathLike[str] | IO[str] | bytes) -> ReadResul
     reasons.append((d_invalid, "date is not a valid date in the form YYYY-MM-DD"))
     b_missing, b_invalid, births = _dates(frame, "birth_date")
     reasons.append((b_missing & needs_birth,
-                    np.char.add("birth_date is required for ", instrument.astype(str))))
+                    np.array([f"birth_date is required for {t}" for t in instrument_texts],
+                             dtype=object)[codes]))
     reasons.append((b_invalid, "birth_date is not a valid date in the form YYYY-MM-DD"))
     with np.errstate(invalid="ignore"):
         born_later = ~np.isnat(births) & ~np.isnat(dates) & (births > dates)

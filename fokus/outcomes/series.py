@@ -164,8 +164,7 @@ def _etr_by_set(intake: FloatArray, values: FloatArray, mask: npt.NDArray[np.boo
         return
     if fn == "target":
         values[mask] = params.target(intake[mask])
-    else:
-        assert meeting is not None
+    elif meeting is not None:
         values[mask] = params.etr_at_meeting(intake[mask], meeting[mask])
 
 
@@ -242,7 +241,8 @@ def build_series(
         _etr_by_set(intake, etr_last, group & ~short & eligible, long_set, "at", meeting)
     expected = target - intake
     with_etr = has_etr & eligible
-    met = np.where(with_etr, last >= target, None)
+    met = (last >= target).astype(object)
+    met[~with_etr] = None
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.clip((last - intake) / expected * 100.0, 0.0, 100.0)
     pct = np.where(expected > 0, pct, np.where(last - intake >= expected, 100.0, 0.0))
