@@ -34,8 +34,8 @@ def test_tenths_add_up_exactly(world):
 
 
 @pytest.mark.parametrize("bad, expected_en, expected_da", [
-    ("10.5", "10.5 is outside 0.0-10.0", "10.5 ligger uden for 0.0-10.0"),
-    ("-1", "-1 is outside 0.0-10.0", "-1 ligger uden for 0.0-10.0"),
+    ("10.5", "10.5 is outside 0.0-10.0", "10,5 ligger uden for 0,0-10,0"),
+    ("-1", "-1 is outside 0.0-10.0", "-1 ligger uden for 0,0-10,0"),
     ("abc", "“abc” is not a number", "“abc” er ikke et tal"),
     ("5.25", "give the score with one decimal", "angiv scoren med én decimal"),
     ("NaN", "“NaN” is not a number", "“NaN” er ikke et tal"),
@@ -57,7 +57,7 @@ def test_a_total_that_is_not_the_sum_is_refused(world):
             "The total 21 is not the sum of the items (20.0)."]
     with translation.override("da"):
         assert refused(world, world.mother, "ORS", ["5", "5", "5", "5"], total="21") == [
-            "Totalen 21 er ikke summen af punkterne (20.0)."]
+            "Totalen 21 er ikke summen af punkterne (20,0)."]
 
 
 def test_an_instrument_unfit_for_the_age_is_refused_with_the_right_one_named(world):

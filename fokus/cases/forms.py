@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fokus.cases.models import PersonRole
+from fokus.lib.forms import DateInput
 
 
 class CaseSearchForm(forms.Form):
@@ -15,7 +16,7 @@ class PersonForm(forms.Form):
     role = forms.ChoiceField(label=_("Role in the case"), choices=PersonRole.choices)
     birth_date = forms.DateField(
         label=_("Birth date"), required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     birth_year = forms.IntegerField(
         label=_("Birth year, if the date is unknown"), required=False, min_value=1900,

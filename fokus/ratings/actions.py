@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from fokus.audit.actions import record
@@ -92,8 +93,8 @@ def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: P
                 continue
             if not item.min_value <= value <= item.max_value:
                 errors.append(_("%(item)s: %(value)s is outside %(min)s-%(max)s.") % {
-                    "item": item.label, "value": value, "min": item.min_value,
-                    "max": item.max_value})
+                    "item": item.label, "value": number_format(value),
+                    "min": number_format(item.min_value), "max": number_format(item.max_value)})
                 continue
             if (value - item.min_value) % item.step != 0:
                 if instrument.item_type == ItemType.VAS_10CM:
@@ -112,7 +113,7 @@ def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: P
         else:
             if given != item_sum:
                 errors.append(_("The total %(total)s is not the sum of the items (%(sum)s).") % {
-                    "total": given, "sum": item_sum})
+                    "total": number_format(given), "sum": number_format(item_sum)})
     if errors:
         raise ValidationError(errors)
     return values, item_sum

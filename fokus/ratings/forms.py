@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fokus.lib.forms import DateInput
+
 
 class PaperRatingForm(forms.Form):
     person = forms.TypedChoiceField(label=_("Who is rated"), coerce=int)
@@ -12,7 +14,7 @@ class PaperRatingForm(forms.Form):
         help_text=_("The same person for a self-rating, or e.g. a parent rating a child."),
     )
     rated_on = forms.DateField(label=_("Date of the rating"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DateInput())
     total = forms.CharField(
         label=_("Total (optional, checked against the items)"), required=False, max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),

@@ -1,0 +1,86 @@
+# Fokus: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# PostgreSQL for the test suite; the server must be running (see README).
+PG_TEST_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/fokus)
+SKIP_POSTGRES ?=
+ARTIFACTS := test-artifacts
+# Debian packages the tests need: the browser, fonts, PDF rendering, translations.
+APT_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
+
+.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes clean-demo
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make demo: a living FIT department on http://127.0.0.1:$(PORT) (SQLite under ./var)
+demo: venv
+	$(PY) -m fokus migrate --noinput
+	$(PY) -m fokus demo-data --if-empty
+	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
+
+## make clean-demo: forget the demo database (the next `make demo` generates a new one)
+clean-demo:
+	rm -f var/fokus.sqlite3
+
+## make test: every gate and every test, on SQLite, PostgreSQL and Chromium
+test: venv system-deps lint check-deploy test-sqlite test-postgres
+	$(PY) tools/test_summary.py $(ARTIFACTS)
+
+system-deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || { echo "apt-get could not install:$$missing"; exit 1; }; \
+	  else \
+	    echo "These Debian packages are needed by the tests:$$missing"; \
+	    echo "Install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m mypy fokus/outcomes --ignore-missing-imports
+	$(PY) -m fokus makemigrations --check --dry-run
+	$(PY) -m fokus compilemessages --ignore=.venv >/dev/null
+	@git diff --quiet -- fokus/locale || { echo "Compiled translations (.mo) are out of date: commit them."; git diff --stat -- fokus/locale; exit 1; }
+
+check-deploy: venv
+	FOKUS_PROFILE=production FOKUS_SECRET_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
+	FOKUS_ALLOWED_HOSTS=fokus.kommune.example DATABASE_URL=sqlite:///:memory: \
+	$(PY) -m fokus check --deploy --fail-level WARNING
+
+test-sqlite: venv
+	@mkdir -p $(ARTIFACTS)
+	env -u DATABASE_URL $(PY) -m pytest -m "not postgres" -p no:cacheprovider \
+	  --junitxml=$(ARTIFACTS)/sqlite.xml
+
+test-postgres: venv
+	@mkdir -p $(ARTIFACTS)
+	@if [ -n "$(SKIP_POSTGRES)" ]; then \
+	  echo "PostgreSQL tests SKIPPED on request (SKIP_POSTGRES=$(SKIP_POSTGRES))."; \
+	  rm -f $(ARTIFACTS)/postgres.xml; echo skipped > $(ARTIFACTS)/postgres-skipped; \
+	else \
+	  rm -f $(ARTIFACTS)/postgres-skipped; \
+	  $(PY) tools/check_postgres.py "$(PG_TEST_URL)" $(ARTIFACTS)/postgres-version.txt && \
+	  DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -m "not browser" --ignore=tests/outcomes \
+	    -p no:cacheprovider --junitxml=$(ARTIFACTS)/postgres.xml; \
+	fi
+
+## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)
+messages: venv
+	cd fokus && ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && ../$(PY) -m fokus compilemessages
+
+## make bench-outcomes: the outcomes engine on 10 million ratings
+bench-outcomes: venv
+	$(PY) bench/outcomes_bench.py
