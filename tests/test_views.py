@@ -1,0 +1,115 @@
+"""The case list, the case page, and the forms, through HTTP."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from fokus.cases import actions
+from fokus.cases.models import Person
+from fokus.ratings.models import Rating
+
+
+def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, login):
+    world.rate(world.child, "CORS", ["5", "5", "5", "5"],
+               on=timezone.localdate() - datetime.timedelta(days=30))
+    world.rate(world.child, "CORS", ["6", "6", "6", "6.5"])
+    world.rate(world.child, "CSRS", ["9", "9", "9", "9.5"])
+    world.rate(world.child, "CORS", ["1", "1", "1", "1"], rater=world.mother)  # not the child's own
+    response = login(world.anna).get(reverse("cases:list"))
+    html = response.content.decode()
+    assert "CORS 24,5" in html
+    assert "CSRS 36,5" in html
+    assert "CORS 4,0" not in html
+
+
+def test_the_case_list_makes_a_fixed_number_of_queries(world, login):
+    client = login(world.lise)
+    for n in range(12):
+        case = actions.create_case(world.lise, team=world.team_nord, reference=f"X-{n}",
+                                   family_name=f"Familien {n}", opened_on=datetime.date(2024, 1, 1))
+        child = actions.add_person(world.lise, case, first_name=f"Barn{n}", role="child",
+                                   birth_date=datetime.date(2015, 1, 1))
+        world.rate(child, "CORS", ["5"] * 4, user=world.lise)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("cases:list"))
+    assert response.status_code == 200
+    assert response.content.decode().count("CORS 20,0") == 12
+    # session, user, cases, children with latest ids, ratings, access-log insert (+ savepoints)
+    assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 8
+
+
+def test_search_finds_by_first_name(world, login):
+    response = login(world.anna).get(reverse("cases:list"), {"q": "mikkel"})
+    assert "Familien Hansen" in response.content.decode()
+    assert "Familien Olsen" not in response.content.decode()
+
+
+def test_closed_cases_are_hidden_unless_asked_for(world, login):
+    actions.close_case(world.anna, world.olsen, closed_on=timezone.localdate())
+    client = login(world.anna)
+    assert "Familien Olsen" not in client.get(reverse("cases:list")).content.decode()
+    assert "Familien Olsen" in client.get(reverse("cases:list"), {"closed": "on"}).content.decode()
+
+
+def test_the_case_page_shows_people_interventions_meetings_and_ratings(world, login):
+    actions.add_intervention(world.anna, world.hansen, type="bl32_2", provider="Familiehuset",
+                             start=datetime.date(2025, 3, 1), expected_duration_weeks=26)
+    actions.record_meeting(world.anna, world.hansen, held_on=datetime.date(2025, 3, 3),
+                           kind="home_visit", participants=[world.child, world.mother],
+                           note="Vi talte om skolen.")
+    world.rate(world.mother, "ORS", ["6.4", "7.1", "3.0", "10"])
+    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    for text in ("Mikkel Hansen", "Familiebehandling", "Familiehuset", "26 uger",
+                 "Hjemmebesøg", "Vi talte om skolen.", "26,5", "Indtastet fra papir"):
+        assert text in html
+
+
+def test_the_case_page_never_shows_a_cpr_number(world, login):
+    actions.add_person(world.anna, world.hansen, first_name="Far", role="father",
+                       cpr="0707614285")
+    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    assert "0707614285" not in html and "070761-4285" not in html
+    assert "registreret" in html
+
+
+def test_adding_a_person_with_an_impossible_cpr_date_shows_the_reason(world, login):
+    client = login(world.anna)
+    before = Person.objects.count()
+    response = client.post(reverse("cases:person_add", args=[world.hansen.pk]),
+                           {"first_name": "Ib", "role": "father", "cpr": "310210-1234"})
+    assert response.status_code == 200
+    assert "CPR-nummeret indeholder ikke en gyldig fødselsdato" in response.content.decode()
+    assert Person.objects.count() == before
+
+
+def test_adding_a_person_in_english(world, login):
+    client = login(world.anna)
+    response = client.post(reverse("cases:person_add", args=[world.hansen.pk]),
+                           {"first_name": "Ib", "role": "father", "cpr": "310210-1234"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "does not contain a valid birth date" in response.content.decode()
+
+
+def test_paper_entry_stores_a_rating_with_a_danish_comma(world, login):
+    client = login(world.anna)
+    response = client.post(reverse("ratings:paper_entry", args=[world.hansen.pk]), {
+        "instrument": "CORS", "person": world.child.pk, "rater": world.child.pk,
+        "rated_on": timezone.localdate().isoformat(),
+        "item1": "6,4", "item2": "7,1", "item3": "3", "item4": "9,9", "total": "26,4"})
+    assert response.status_code == 302
+    rating = Rating.objects.get()
+    assert (str(rating.total), rating.mode, rating.entered_by) == ("26.4", "paper", world.anna)
+
+
+def test_paper_entry_refuses_an_unfit_instrument_and_stores_nothing(world, login):
+    client = login(world.anna)
+    response = client.post(reverse("ratings:paper_entry", args=[world.hansen.pk]), {
+        "instrument": "CORS", "person": world.teen.pk, "rater": world.teen.pk,
+        "rated_on": timezone.localdate().isoformat(),
+        "item1": "5", "item2": "5", "item3": "5", "item4": "5"})
+    assert "CORS er til alderen 6-12; Freja var 15 år på den dato. Brug ORS." in \
+        response.content.decode()
+    assert not Rating.objects.exists()
