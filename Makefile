@@ -24,7 +24,13 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) -m fokus migrate --noinput
 	$(PY) -m fokus demo-data --if-empty
-	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
+	@echo ""
+	@echo "Fokus demo on http://127.0.0.1:$(PORT)/  - log in with password 'demo' as:"
+	@echo "  anna   caseworker, Team Nord        bo     caseworker, Team Syd"
+	@echo "  lise   team leader, Team Nord       ali    analyst (no names)"
+	@echo "  admin  administrator (configuration)"
+	@echo ""
+	$(PY) -m fokus runserver --skip-checks 127.0.0.1:$(PORT)
 
 ## make clean-demo: forget the demo database (the next `make demo` generates a new one)
 clean-demo:
