@@ -30,7 +30,7 @@ demo: venv
 	@echo "  lise   team leader, Team Nord       ali    analyst (no names)"
 	@echo "  admin  administrator (configuration)"
 	@echo ""
-	$(PY) -m fokus runserver --skip-checks 127.0.0.1:$(PORT)
+	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
 
 ## make clean-demo: forget the demo database (the next `make demo` generates a new one)
 clean-demo:
