@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "fokus.instruments",
     "fokus.ratings",
     "fokus.audit",
+    "fokus.insights",
 ]
 
 MIDDLEWARE = [

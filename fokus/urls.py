@@ -8,6 +8,7 @@ from fokus.accounts.forms import LoginForm
 urlpatterns = [
     path("", include("fokus.cases.urls")),
     path("ratings/", include("fokus.ratings.urls")),
+    path("insights/", include("fokus.insights.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

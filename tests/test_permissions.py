@@ -23,6 +23,12 @@ MATRIX = {
     "ratings:paper_entry": (lambda w: {"case_id": w.hansen.pk},
                             {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                              "ali": 404, "admin": 404}),
+    "insights:record": (lambda w: {"case_id": w.hansen.pk},
+                        {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
+                         "ali": 404, "admin": 404}),
+    "insights:record_pdf": (lambda w: {"case_id": w.hansen.pk},
+                            # the Hansen case has no meeting yet: nothing to print
+                            {"anon": 302, "anna": 404, "bo": 404, "ali": 404, "admin": 404}),
     "login": (lambda w: {}, {"anon": 200, "anna": 302}),
     "logout": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
     "set_language": (lambda w: {}, {"anon": 302, "anna": 302}),

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from fokus.cases import access, actions
 from fokus.cases.forms import CaseSearchForm, PersonForm
+from fokus.insights.views import case_insights
 
 
 @login_required
@@ -34,7 +35,8 @@ def case_list(request):
 def case_detail(request, case_id: int):
     case = access.get_case_detail_for_user(request.user, case_id)
     ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk), reverse=True)
-    return render(request, "cases/case_detail.html", {"case": case, "ratings": ratings})
+    return render(request, "cases/case_detail.html", {"case": case, "ratings": ratings,
+                                                      "insights": case_insights(case)})
 
 
 @login_required

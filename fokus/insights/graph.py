@@ -1,0 +1,250 @@
+"""The case graph: one Vega-Lite spec per case, built here and rendered to SVG on
+the server with vl-convert; the same SVG goes into the case page and the PDF.
+
+Top panel: every outcome series (self-ratings and ratings by others as separate
+series), its wellbeing cutoff (dashed rule) and its expected path (ETR, dotted,
+from the series' intake, dated at the series' own rating dates and extended a
+few meetings ahead). Bottom panel: the alliance (SRS/CSRS totals) with its
+cutoff. One colour per person rated, one point shape per rater, and a dashed
+line for a rating by someone else, so that it reads in black and white too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+import vl_convert as vlc
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from fokus.insights.series import CaseData, Series
+from fokus.outcomes import etr_path, to_tenths
+
+# Okabe-Ito: distinguishable with colour-blindness, and of different lightness.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"]
+SELF_DASH = [1, 0]
+OTHER_DASH = [5, 3]
+ETR_AHEAD = 2  # meetings beyond the latest rating
+FONT = "DejaVu Sans"
+
+# The Danish record (PDF) is a Danish case-file document: its chart words are
+# written here in Danish directly, not through the translation catalogue.
+TEXTS_DA = {
+    "outcome": "Trivsel (ORS/CORS i alt)", "alliance": "Samarbejde (SRS/CSRS i alt)",
+    "date": "Dato", "series": "Hvem", "subtitle":
+    "Stiplet vandret: grænseværdi for trivsel · prikket: forventet forløb (ETR)",
+    "cutoff": "grænse", "expected": "forventet",
+}
+
+
+def _texts(lang: str) -> dict[str, str]:
+    if lang == "da":
+        return TEXTS_DA
+    return {
+        "outcome": _("Outcome (ORS/CORS total)"), "alliance": _("Alliance (SRS/CSRS total)"),
+        "date": _("Date"), "series": _("Who"),
+        "subtitle": _("Dashed horizontal: wellbeing cutoff · dotted: expected path (ETR)"),
+        "cutoff": _("cutoff"), "expected": _("expected"),
+    }
+
+
+@dataclass
+class EtrPoint:
+    day: datetime.date
+    meeting: int
+    value: float
+
+
+def expected_path(series: Series, ceiling: float, ahead: int = ETR_AHEAD) -> list[EtrPoint]:
+    """The ETR path of a series from its intake (fokus.outcomes.etr_path, published
+    parameters): meeting m is dated at the series' m-th rating, and the path goes
+    on `ahead` meetings at the series' usual interval. Empty above the ceiling or
+    for instruments outside the statistics (the young-child scales)."""
+    if not series.points or not series.in_statistics or to_tenths(series.intake) > to_tenths(ceiling):
+        return []
+    n = len(series.points)
+    path = etr_path(series.intake, series.etr_group, n, length=n + ahead)
+    days = [p.day for p in series.points]
+    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False) if (b - a).days > 0]
+    step = datetime.timedelta(days=int(statistics.median(gaps)) if gaps else 14)
+    for _i in range(ahead):
+        days.append(days[-1] + step)
+    return [EtrPoint(day, m + 1, round(value, 1))
+            for m, (day, value) in enumerate(zip(days, path, strict=True))]
+
+
+def _styles(data: CaseData, series_list: list[Series], lang: str):
+    person_index = {pk: i for i, pk in enumerate(data.person_order)}
+    labels, colours, shapes, dashes = [], [], [], []
+    for x in series_list:
+        labels.append(x.label(lang))
+        colours.append(COLOURS[person_index.get(x.person_id, 0) % len(COLOURS)])
+        shapes.append(SHAPES[person_index.get(x.rater_id, 0) % len(SHAPES)])
+        dashes.append(SELF_DASH if x.is_self else OTHER_DASH)
+    return labels, colours, shapes, dashes
+
+
+def _iso(day: datetime.date) -> str:
+    return day.isoformat()
+
+
+def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
+    """The Vega-Lite spec of the case graph (a vconcat of outcome and alliance)."""
+    t = _texts(lang)
+    s = data.settings
+    days = [p.day for x in data.outcome + data.alliance for p in x.points]
+    etr = {x.key: expected_path(x, s.etr_ceiling) for x in data.outcome}
+    days += [e.day for path in etr.values() for e in path]
+    first = min(days) if days else timezone.localdate()
+    last = max(days) if days else first
+    x_scale = {"domain": [_iso(first - datetime.timedelta(days=7)),
+                          _iso(last + datetime.timedelta(days=7))]}
+    x_axis = {"title": t["date"], "format": "%d.%m.%y", "labelAngle": 0, "tickCount": 6}
+    y_scale = {"domain": [0, 40], "nice": False}
+
+    def series_enc(series_list):
+        labels, colours, shapes, dashes = _styles(data, series_list, lang)
+        legend = {"title": t["series"], "orient": "right", "symbolStrokeWidth": 2}
+        return {
+            "color": {"field": "series", "type": "nominal",
+                      "scale": {"domain": labels, "range": colours}, "legend": legend},
+            "shape": {"field": "series", "type": "nominal",
+                      "scale": {"domain": labels, "range": shapes}, "legend": legend},
+            "strokeDash": {"field": "series", "type": "nominal",
+                           "scale": {"domain": labels, "range": dashes}, "legend": legend},
+        }
+
+    outcome_rows = [{"series": x.label(lang), "date": _iso(p.day), "score": p.total}
+                    for x in data.outcome for p in x.points]
+    etr_rows = [{"series": x.label(lang), "date": _iso(e.day), "etr": e.value,
+                 "meeting": e.meeting} for x in data.outcome for e in etr[x.key]]
+    cutoff_rows = [{"series": x.label(lang), "cutoff": x.cutoff} for x in data.outcome]
+    cutoff_labels = {}
+    for x in data.outcome:
+        cutoff_labels.setdefault(x.cutoff, []).append(x.label(lang))
+    cutoff_text = [{"cutoff": c, "text": f"{t['cutoff']} {c:g}: {', '.join(names)}"}
+                   for c, names in cutoff_labels.items()]
+    enc = series_enc(data.outcome)
+    x_enc = {"field": "date", "type": "temporal", "scale": x_scale, "axis": x_axis}
+    y_enc = {"field": "score", "type": "quantitative", "scale": y_scale,
+             "axis": {"title": t["outcome"], "values": [0, 10, 20, 25, 28, 32, 40]}}
+    outcome_layers = [
+        {"data": {"values": cutoff_rows},
+         "mark": {"type": "rule", "strokeDash": [8, 4], "strokeWidth": 1.2, "opacity": 0.8},
+         "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale},
+                      "color": {**enc["color"], "legend": None}}},
+        {"data": {"values": cutoff_text},
+         "mark": {"type": "text", "align": "left", "dy": -6, "fontSize": 10, "color": "#333"},
+         "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale},
+                      "x": {"value": 4}, "text": {"field": "text"}}},
+        {"data": {"values": etr_rows},
+         "mark": {"type": "line", "strokeDash": [1, 3], "strokeWidth": 2, "strokeCap": "round"},
+         "encoding": {"x": {**x_enc, "field": "date"},
+                      "y": {"field": "etr", "type": "quantitative", "scale": y_scale},
+                      "color": {**enc["color"], "legend": None},
+                      "detail": {"field": "series"}}},
+        {"data": {"values": outcome_rows},
+         "mark": {"type": "line", "point": {"filled": True, "size": 70}, "strokeWidth": 2.5},
+         "encoding": {"x": x_enc, "y": y_enc, **enc}},
+    ]
+    alliance_rows = [{"series": x.label(lang), "date": _iso(p.day), "score": p.total}
+                     for x in data.alliance for p in x.points]
+    a_enc = series_enc(data.alliance)
+    alliance_layers = [
+        {"data": {"values": [{"cutoff": s.srs_cutoff,
+                              "text": f"{t['cutoff']} {s.srs_cutoff:g}"}]},
+         "layer": [
+             {"mark": {"type": "rule", "strokeDash": [8, 4], "strokeWidth": 1.2, "color": "#333"},
+              "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale}}},
+             {"mark": {"type": "text", "align": "left", "dy": -6, "fontSize": 10, "color": "#333"},
+              "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale},
+                           "x": {"value": 4}, "text": {"field": "text"}}},
+         ]},
+    ]
+    if alliance_rows:
+        alliance_layers.append(
+            {"data": {"values": alliance_rows},
+             "mark": {"type": "line", "point": {"filled": True, "size": 60}, "strokeWidth": 2},
+             "encoding": {"x": x_enc,
+                          "y": {**y_enc, "axis": {"title": t["alliance"],
+                                                  "values": [0, 10, 20, 30, 36, 40]}},
+                          **a_enc}})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": "", "subtitle": t["subtitle"], "subtitleFontSize": 11,
+                  "subtitleColor": "#333", "anchor": "start"},
+        "config": {"font": FONT, "axis": {"labelFontSize": 11, "titleFontSize": 11,
+                                          "labelColor": "#1a1a1a", "titleColor": "#1a1a1a"},
+                   "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 220},
+                   "view": {"stroke": "#8a8a8a"}, "background": "white"},
+        "vconcat": [
+            {"width": width, "height": 230, "layer": outcome_layers},
+            {"width": width, "height": 110, "layer": alliance_layers},
+        ],
+        "resolve": {"scale": {"color": "independent", "shape": "independent",
+                              "strokeDash": "independent"},
+                    "legend": {"color": "independent", "shape": "independent",
+                               "strokeDash": "independent"}},
+    }
+
+
+def render_svg(spec: dict, label: str) -> str:
+    """SVG markup with role="img" and an aria-label, ready to put in a page."""
+    svg = vlc.vegalite_to_svg(spec)
+    start = svg.find("<svg")
+    svg = svg[start:]
+    return svg.replace("<svg", f'<svg role="img" aria-label="{escape(label)}" focusable="false"', 1)
+
+
+@dataclass
+class Graph:
+    spec: dict
+    svg: str
+    summary: list[str]
+    rows: list[dict]
+    etr: dict
+
+
+def summary_lines(data: CaseData, tracks) -> list[str]:
+    """One sentence per outcome and alliance series, for screen readers."""
+    words = {"green": _("on track"), "yellow": _("a little below the expected path"),
+             "red": _("well below the expected path"), "grey": _("no expected path yet")}
+    lines = []
+    for track in tracks:
+        x = track.series
+        where = _("above") if to_tenths(x.last) >= to_tenths(x.cutoff) else _("below")
+        lines.append(_("%(name)s: %(n)s ratings, from %(first)s to %(last)s, %(where)s the "
+                       "cutoff %(cutoff)s; %(track)s.") % {
+            "name": track.label, "n": track.n, "first": f"{x.intake:.1f}", "last": f"{x.last:.1f}",
+            "where": where, "cutoff": f"{x.cutoff:g}", "track": words[track.colour]})
+    for x in data.alliance:
+        lines.append(_("Alliance, %(name)s: %(n)s ratings, latest %(last)s (cutoff %(cutoff)s).") % {
+            "name": x.label(), "n": len(x.points), "last": f"{x.last:.1f}",
+            "cutoff": f"{x.cutoff:g}"})
+    return lines
+
+
+def table_rows(data: CaseData, etr: dict, lang: str = "en") -> list[dict]:
+    """The values behind the graph, one row per rating."""
+    rows = []
+    for x in data.outcome + data.alliance:
+        path = {e.day: e.value for e in etr.get(x.key, [])}
+        for p in x.points:
+            rows.append({"day": p.day, "series": x.label(lang), "measures": x.measures,
+                         "instrument": "/".join(x.instruments), "score": p.total,
+                         "expected": path.get(p.day), "cutoff": x.cutoff})
+    rows.sort(key=lambda r: (r["day"], r["measures"] != "outcome", r["series"]))
+    return rows
+
+
+def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560) -> Graph:
+    spec = graph_spec(data, lang, width)
+    label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
+        _("Graph of the family's ratings over time; the values are in the table below.")
+    etr = {x.key: expected_path(x, data.settings.etr_ceiling) for x in data.outcome}
+    return Graph(spec=spec, svg=render_svg(spec, label), summary=summary_lines(data, tracks),
+                 rows=table_rows(data, etr, lang), etr=etr)

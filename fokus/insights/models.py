@@ -1,0 +1,63 @@
+"""Editable conversation prompts for the signals, and the record of a meeting.
+
+The record's note and agreed next steps live here, not on cases.Meeting, so that
+the meeting model stays the rating engineer's.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SignalKind(models.TextChoices):
+    NOT_ON_TRACK = "not_on_track", _("Not on track")
+    DETERIORATION = "deterioration", _("Reliable deterioration")
+    LOW_ALLIANCE = "low_alliance", _("Low alliance")
+    FALLING_ALLIANCE = "falling_alliance", _("Falling alliance")
+    NO_RATING = "no_rating", _("No rating at the last meetings")
+    RATERS_DISAGREE = "raters_disagree", _("Raters disagree")
+    NO_CHANGE = "no_change", _("Nothing changes")
+
+
+class ConversationPrompt(models.Model):
+    """What the caseworker might ask the family when a signal shows.
+    Seeded with Fokus's own short defaults; an administrator edits them in the admin."""
+
+    kind = models.CharField(_("signal"), max_length=30, choices=SignalKind)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    text = models.TextField(_("conversation prompt"), max_length=1000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversation prompt")
+        verbose_name_plural = _("conversation prompts")
+        ordering = ["kind", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="one_prompt_per_kind_language"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in SignalKind]),
+                                   name="prompt_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+
+class MeetingRecord(models.Model):
+    """The caseworker's short note and the agreed next steps after a meeting."""
+
+    meeting = models.OneToOneField("cases.Meeting", on_delete=models.CASCADE,
+                                   related_name="record", verbose_name=_("meeting"))
+    note = models.TextField(_("short note"), blank=True, max_length=2000)
+    next_steps = models.TextField(_("agreed next steps"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting record")
+        verbose_name_plural = _("meeting records")
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}"

@@ -1,0 +1,75 @@
+"""The record for the case file after a meeting: journal text to copy, and a
+one-page A4 PDF (WeasyPrint). Both are Danish case-file documents: their
+templates (insights/journal_da.txt, insights/record_pdf_da.html) are written in
+Danish directly and are not translated."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+from fokus.insights.graph import case_graph
+from fokus.insights.series import case_series
+from fokus.insights.signals import case_signals
+
+
+@dataclass
+class ScoreRow:
+    who: str
+    instrument: str
+    total: float
+    expected: float | None
+    cutoff: float | None
+
+
+def meeting_scores(case, meeting, data) -> list[ScoreRow]:
+    """The ratings given at the meeting (linked to it, or on its date)."""
+    etr_by_key = {}
+    rows = []
+    for x in data.outcome + data.alliance:
+        for p in x.points:
+            if p.meeting_id == meeting.pk or (p.meeting_id is None and p.day == meeting.held_on):
+                expected = None
+                if x.measures == "outcome":
+                    from fokus.insights.graph import expected_path
+
+                    path = etr_by_key.setdefault(x.key, {e.day: e.value for e in expected_path(
+                        x, data.settings.etr_ceiling)})
+                    expected = path.get(p.day)
+                rows.append(ScoreRow(x.label("da"), "/".join(x.instruments), p.total, expected,
+                                     x.cutoff))
+    return rows
+
+
+def record_context(case, meeting, meeting_record) -> dict:
+    """Everything the Danish record shows, computed from the prefetched case."""
+    data = case_series(case)
+    tracks, signals = case_signals(data, "da")
+    graph = case_graph(data, tracks, lang="da", width=520)
+    return {
+        "case": case, "meeting": meeting, "record": meeting_record,
+        "participants": [p.full_name for p in meeting.participants.all()],
+        "scores": meeting_scores(case, meeting, data),
+        "tracks": tracks, "signals": signals, "graph": graph,
+        "graph_data_uri": "data:image/svg+xml;base64,"
+        + base64.b64encode(graph.svg.encode()).decode(),
+    }
+
+
+def journal_text(context: dict) -> str:
+    text = render_to_string("insights/journal_da.txt", context)
+    lines = [line.rstrip() for line in text.splitlines()]
+    out = []
+    for line in lines:  # at most one blank line in a row
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
+def record_pdf(context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("insights/record_pdf_da.html", context)
+    return HTML(string=html).write_pdf()

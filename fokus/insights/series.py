@@ -1,0 +1,165 @@
+"""The case's ratings as series: one outcome series per (person rated, rater), one
+alliance series per rater, with the settings in force at the series' intake.
+
+Works on a case fetched through fokus.cases.access.get_case_detail_for_user (its
+people, meetings, ratings and missing ratings are prefetched): no further reads
+of personal data happen here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from fokus.instruments.access import settings_in_force
+from fokus.outcomes import OutcomeSettings
+
+RATER_LABEL_DA = "{rater} om {person}"  # Danish record (PDF, journal text): see record.py
+
+
+@dataclass
+class Point:
+    day: datetime.date
+    total: float
+    meeting_id: int | None = None
+
+
+@dataclass
+class Series:
+    key: str
+    person_id: int
+    rater_id: int
+    person_name: str
+    rater_name: str
+    person_role: str
+    rater_role: str
+    measures: str  # "outcome" or "alliance"
+    instruments: list[str]
+    age_group: str  # adult / youth / child (age of the person rated at intake)
+    cutoff: float
+    points: list[Point] = field(default_factory=list)
+    in_statistics: bool = True
+
+    @property
+    def is_self(self) -> bool:
+        return self.person_id == self.rater_id
+
+    def label(self, lang: str = "en") -> str:
+        if self.is_self or self.measures == "alliance":
+            return self.rater_name
+        if lang == "da":
+            return RATER_LABEL_DA.format(rater=self.rater_name, person=self.person_name)
+        return _("%(rater)s about %(person)s") % {"rater": self.rater_name,
+                                                  "person": self.person_name}
+
+    @property
+    def scores(self) -> list[float]:
+        return [p.total for p in self.points]
+
+    @property
+    def intake(self) -> float:
+        return self.points[0].total
+
+    @property
+    def last(self) -> float:
+        return self.points[-1].total
+
+    @property
+    def etr_group(self) -> str:
+        """The ETR set: adult for adults, youth for youth and children (and carers)."""
+        return "adult" if self.age_group == "adult" else "youth"
+
+
+@dataclass
+class CaseData:
+    outcome: list[Series]
+    alliance: list[Series]
+    meetings: list  # cases.Meeting, in date order
+    missing: list  # ratings.MissingRating
+    settings: OutcomeSettings
+    person_order: list[int]
+    names: dict[int, str]
+
+
+def age_group_on(person, day: datetime.date) -> str:
+    age = person.age_on(day)
+    if age >= 18:
+        return "adult"
+    if age >= 13:
+        return "youth"
+    return "child"
+
+
+def cutoff_for(age_group: str, is_self: bool, s: OutcomeSettings) -> float:
+    """Wellbeing cutoff of a series (fit-reference.md section 2)."""
+    if age_group == "adult":
+        return s.cutoff_adult
+    if age_group == "youth":
+        return s.cutoff_youth
+    return s.cutoff_child if is_self else s.cutoff_carer_child
+
+
+def outcome_settings(organisation_id: int, on: datetime.date) -> OutcomeSettings:
+    """The organisation's settings in force on a date, in the outcomes engine's form."""
+    found = settings_in_force(organisation_id, on)
+
+    def value(key: str) -> float:
+        return float(Decimal(found[key]["value"]))
+
+    return OutcomeSettings(
+        name="settings in force", valid_from=on,
+        cutoff_adult=value("cutoff_adult"), cutoff_youth=value("cutoff_youth"),
+        cutoff_child=value("cutoff_child"), cutoff_carer_child=value("cutoff_carer_child"),
+        reliable_change=value("reliable_change"), sd_adult=value("sd_adult"),
+        sd_youth=value("sd_youth"), srs_cutoff=value("srs_cutoff"), srs_drop=value("srs_drop"),
+        etr_ceiling=value("etr_ceiling"),
+    )
+
+
+def case_series(case, *, on: datetime.date | None = None) -> CaseData:
+    """All series of a (prefetched) case, in a stable order: people as listed in
+    the case, self-ratings before ratings by others."""
+    persons = list(case.persons.all())
+    order = {p.pk: i for i, p in enumerate(persons)}
+    ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk))
+    first_day = ratings[0].rated_on if ratings else (on or case.opened_on)
+    s = outcome_settings(case.organisation_id, first_day)
+    by_key: dict[tuple, Series] = {}
+    for r in ratings:
+        measures = r.instrument.measures
+        if measures not in ("outcome", "alliance"):
+            continue
+        key = (measures, r.person_id, r.rater_id)
+        series = by_key.get(key)
+        if series is None:
+            group = age_group_on(r.person, r.rated_on)
+            is_self = r.person_id == r.rater_id
+            series = by_key[key] = Series(
+                key=f"{measures}-{r.person_id}-{r.rater_id}", person_id=r.person_id,
+                rater_id=r.rater_id, person_name=r.person.first_name,
+                rater_name=r.rater.first_name, person_role=r.person.role,
+                rater_role=r.rater.role, measures=measures, instruments=[],
+                age_group=group,
+                cutoff=s.srs_cutoff if measures == "alliance" else cutoff_for(group, is_self, s),
+            )
+        if r.instrument.code not in series.instruments:
+            series.instruments.append(r.instrument.code)
+        series.in_statistics = series.in_statistics and r.instrument.in_statistics
+        series.points.append(Point(r.rated_on, float(r.total), r.meeting_id))
+
+    def sort_key(x: Series):
+        return (order.get(x.person_id, 0), x.rater_id != x.person_id, order.get(x.rater_id, 0))
+
+    series_list = sorted(by_key.values(), key=sort_key)
+    return CaseData(
+        outcome=[x for x in series_list if x.measures == "outcome"],
+        alliance=[x for x in series_list if x.measures == "alliance"],
+        meetings=sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk)),
+        missing=list(case.missing_ratings.all()),
+        settings=s,
+        person_order=[p.pk for p in persons],
+        names={p.pk: p.first_name for p in persons},
+    )

@@ -1,0 +1,204 @@
+"""Signals in plain language next to the graph (fit-reference.md sections 2-3).
+
+Each signal is data (kind, whom it is about, the numbers); the words are in the
+templates (insights/_signal_text.html for the page, through gettext; the Danish
+record has its own Danish-only wording). Every comparison of scores is exact in
+integer tenths, as in the outcomes engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils.translation import get_language
+
+from fokus.insights.defaults import DEFAULT_PROMPTS
+from fokus.insights.models import ConversationPrompt, SignalKind
+from fokus.insights.series import CaseData, Series
+from fokus.outcomes import etr_at, on_track_signal, to_tenths
+
+FAR_APART = 10.0  # points between two raters about the same person at the same date
+NO_RATING_MEETINGS = 2  # no rating at the last this many meetings
+NO_CHANGE_MIN_RATINGS = 4
+
+
+@dataclass
+class Signal:
+    kind: str
+    colour: str  # red / yellow / grey / green: how urgent
+    who: str
+    values: dict = field(default_factory=dict)
+    prompt: str = ""
+
+
+@dataclass
+class Track:
+    """The on-track colour of one outcome series' latest rating."""
+
+    series: Series
+    label: str
+    colour: str
+    n: int
+    intake: float
+    last: float
+    expected: float | None
+
+
+def _t(x: float) -> int:
+    return to_tenths(x)
+
+
+def track_of(series: Series, s, lang: str = "en") -> Track:
+    colour = on_track_signal(series.scores, series.etr_group, s) if series.in_statistics else "grey"
+    expected = None
+    n = len(series.points)
+    if series.in_statistics and n >= 2 and _t(series.intake) <= s.etr_ceiling_t:
+        expected = round(etr_at(series.intake, series.etr_group, n, n), 1)
+    return Track(series, series.label(lang), colour, n, series.intake, series.last, expected)
+
+
+def deterioration(series: Series, s) -> bool:
+    """Reliable deterioration: the latest rating <= intake - reliable change."""
+    return len(series.points) >= 2 and _t(series.last) - _t(series.intake) <= -s.reliable_change_t
+
+
+def no_change(series: Series, s) -> bool:
+    """Nothing changes: 4+ ratings, still below the cutoff, and the latest within
+    the reliable change of intake, either way."""
+    return (len(series.points) >= NO_CHANGE_MIN_RATINGS and _t(series.last) < _t(series.cutoff)
+            and abs(_t(series.last) - _t(series.intake)) < s.reliable_change_t)
+
+
+def alliance_flags(series: Series, s) -> tuple[bool, bool]:
+    """(low, falling) for the latest alliance rating."""
+    if not series.points:
+        return False, False
+    low = _t(series.last) < s.srs_cutoff_t
+    falling = (len(series.points) >= 2
+               and _t(series.points[-2].total) - _t(series.last) >= s.srs_drop_t)
+    return low, falling
+
+
+def _direction(series: Series) -> int:
+    if len(series.points) < 2:
+        return 0
+    d = _t(series.points[-1].total) - _t(series.points[-2].total)
+    return (d > 0) - (d < 0)
+
+
+ADULT_ROLES = {"mother", "father", "foster_parent", "step_parent"}
+
+
+def disagreements(data: CaseData, lang: str = "en") -> list[Signal]:
+    """A child's own line going down while a parent's goes up (over the last two
+    ratings of each), or two raters about the same person >= 10 points apart at
+    the same date."""
+    found = []
+    for child in data.outcome:
+        if not (child.is_self and child.person_role == "child"):
+            continue
+        for other in data.outcome:
+            if other is child or other.rater_role not in ADULT_ROLES:
+                continue
+            about_child = other.person_id == child.person_id
+            if not (about_child or other.is_self):
+                continue
+            if _direction(child) < 0 and _direction(other) > 0:
+                found.append(Signal(SignalKind.RATERS_DISAGREE, "yellow", child.label(lang), {
+                    "child": child.label(lang), "other": other.label(lang), "how": "directions",
+                    "child_from": child.points[-2].total, "child_to": child.last,
+                    "other_from": other.points[-2].total, "other_to": other.last}))
+                continue
+            if about_child:
+                days = {p.day: p.total for p in other.points}
+                shared = [p for p in child.points if p.day in days]
+                if shared:
+                    p = shared[-1]
+                    if abs(_t(p.total) - _t(days[p.day])) >= _t(FAR_APART):
+                        found.append(Signal(SignalKind.RATERS_DISAGREE, "yellow", child.label(lang), {
+                            "child": child.label(lang), "other": other.label(lang), "how": "apart",
+                            "child_score": p.total, "other_score": days[p.day], "day": p.day,
+                            "difference": round(abs(p.total - days[p.day]), 1)}))
+    return found
+
+
+def missing_at_last_meetings(data: CaseData, lang: str = "en") -> list[Signal]:
+    """People who have given an outcome rating before but none at the last two
+    meetings; with the reasons recorded, so missing is told apart from forgotten."""
+    meetings = data.meetings[-NO_RATING_MEETINGS:]
+    if len(meetings) < NO_RATING_MEETINGS:
+        return []
+    ids = {m.pk for m in meetings}
+    days = {m.held_on for m in meetings}
+    found = []
+    raters = []
+    for series in data.outcome:
+        if series.rater_id not in raters:
+            raters.append(series.rater_id)
+    for rater_id in raters:
+        rated = any(p.meeting_id in ids or p.day in days
+                    for x in data.outcome if x.rater_id == rater_id for p in x.points)
+        if rated:
+            continue
+        reasons = sorted({m.get_reason_display() for m in data.missing
+                          if m.person_id == rater_id and m.meeting_id in ids})
+        found.append(Signal(SignalKind.NO_RATING, "yellow", data.names.get(rater_id, ""), {
+            "name": data.names.get(rater_id, ""), "meetings": len(meetings),
+            "reasons": ", ".join(reasons), "since": max(days)}))
+    return found
+
+
+def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], list[Signal]]:
+    """The on-track colour per outcome series, and the signals that fire, most
+    urgent first, each with its conversation prompt."""
+    lang = _lang(lang)
+    s = data.settings
+    tracks = [track_of(x, s, lang) for x in data.outcome]
+    found: list[Signal] = []
+    for track in tracks:
+        x = track.series
+        if track.colour in ("yellow", "red"):
+            found.append(Signal(SignalKind.NOT_ON_TRACK, track.colour, track.label, {
+                "name": track.label, "last": x.last, "expected": track.expected,
+                "colour": track.colour}))
+        if deterioration(x, s):
+            found.append(Signal(SignalKind.DETERIORATION, "red", track.label, {
+                "name": track.label, "intake": x.intake, "last": x.last,
+                "change": round(x.last - x.intake, 1)}))
+        if no_change(x, s):
+            found.append(Signal(SignalKind.NO_CHANGE, "yellow", track.label, {
+                "name": track.label, "n": len(x.points), "intake": x.intake, "last": x.last}))
+    for x in data.alliance:
+        low, falling = alliance_flags(x, s)
+        if low:
+            found.append(Signal(SignalKind.LOW_ALLIANCE, "red", x.label(lang), {
+                "name": x.label(lang), "last": x.last, "cutoff": s.srs_cutoff}))
+        if falling:
+            found.append(Signal(SignalKind.FALLING_ALLIANCE, "yellow", x.label(lang), {
+                "name": x.label(lang), "previous": x.points[-2].total, "last": x.last}))
+    found += missing_at_last_meetings(data, lang)
+    found += disagreements(data, lang)
+    rank = {"red": 0, "yellow": 1, "grey": 2, "green": 3}
+    found.sort(key=lambda sig: rank[sig.colour])
+    prompts = prompts_for(lang)
+    for sig in found:
+        sig.prompt = prompts.get(sig.kind, "")
+    return tracks, found
+
+
+def prompts_for(lang: str) -> dict[str, str]:
+    """The conversation prompts an administrator has set, in the language (or Danish)."""
+    rows = {(p.kind, p.language): p.text for p in ConversationPrompt.objects.all()}
+    return {k: rows.get((k, lang)) or rows.get((k, "da")) or DEFAULT_PROMPTS.get(k, {}).get(lang, "")
+            for k in SignalKind.values}
+
+
+def _lang(lang: str | None) -> str:
+    lang = lang or get_language() or "da"
+    return "en" if lang.startswith("en") else "da"
+
+
+def latest_day(data: CaseData) -> datetime.date | None:
+    days = [p.day for x in data.outcome + data.alliance for p in x.points]
+    return max(days) if days else None

@@ -1,0 +1,140 @@
+"""The case graph: one Vega-Lite spec per case, rendered to SVG on the server."""
+
+import datetime
+
+import pytest
+
+from fokus.cases.access import get_case_detail_for_user
+from fokus.insights.graph import case_graph, expected_path, graph_spec
+from fokus.insights.series import Point, Series, case_series
+from fokus.insights.signals import case_signals
+from fokus.outcomes import DEFAULT_SETTINGS
+
+D0 = datetime.date(2025, 1, 6)
+
+
+def day(i: int) -> datetime.date:
+    return D0 + datetime.timedelta(days=14 * i)
+
+
+def rate_family(world):
+    """Mikkel (10, CORS) rates himself and Sara rates him; Sara (38) rates herself
+    (ORS); Freja (15) rates herself (ORS); session scales after each meeting."""
+    for i, (m, sm, s, f) in enumerate([(18.2, 22.0, 19.2, 20.1), (20.0, 24.0, 20.3, 22.2),
+                                       (24.4, 26.0, 22.0, 24.0), (26.4, 27.0, 24.5, 26.0)]):
+        world.rate(world.child, "CORS", _split(m), on=day(i))
+        world.rate(world.child, "CORS", _split(sm), rater=world.mother, on=day(i))
+        world.rate(world.mother, "ORS", _split(s), on=day(i))
+        world.rate(world.teen, "ORS", _split(f), on=day(i))
+        world.rate(world.child, "CSRS", _split(37.0), on=day(i))
+        world.rate(world.mother, "SRS", _split(38.0 - i), on=day(i))
+
+
+def _split(total: float) -> list[float]:
+    """Four item values (one decimal, each <= 10) that add up to total."""
+    tenths = round(total * 10)
+    parts = [tenths // 4] * 4
+    parts[0] += tenths - sum(parts)
+    return [p / 10 for p in parts]
+
+
+@pytest.fixture
+def family(world):
+    rate_family(world)
+    case = get_case_detail_for_user(world.anna, world.hansen.pk)
+    data = case_series(case)
+    tracks, _signals = case_signals(data, "en")
+    return world, data, tracks
+
+
+def _layer_rows(spec, panel, index):
+    return spec["vconcat"][panel]["layer"][index]["data"]["values"]
+
+
+def test_one_series_per_person_and_rater(family):
+    _world, data, _tracks = family
+    spec = graph_spec(data, "en")
+    labels = spec["vconcat"][0]["layer"][3]["encoding"]["color"]["scale"]["domain"]
+    assert labels == ["Mikkel", "Sara about Mikkel", "Sara", "Freja"]
+    rows = _layer_rows(spec, 0, 3)
+    assert {r["series"] for r in rows} == set(labels)
+    assert sum(1 for r in rows if r["series"] == "Sara about Mikkel") == 4
+    alliance = spec["vconcat"][1]["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    assert alliance == ["Mikkel", "Sara"]
+
+
+def test_colour_per_person_shape_per_rater_dash_for_others(family):
+    _world, data, _tracks = family
+    enc = graph_spec(data, "en")["vconcat"][0]["layer"][3]["encoding"]
+    colours, shapes = enc["color"]["scale"]["range"], enc["shape"]["scale"]["range"]
+    dashes = enc["strokeDash"]["scale"]["range"]
+    assert colours[0] == colours[1] and len(set(colours)) == 3  # Mikkel's two series share his colour
+    assert shapes[1] == shapes[2] and len(set(shapes)) == 3  # Sara's shape as rater
+    assert dashes[0] == [1, 0] and dashes[1] != [1, 0]
+
+
+def test_cutoffs_per_age_group(family):
+    _world, data, _tracks = family
+    cutoffs = {r["series"]: r["cutoff"] for r in _layer_rows(graph_spec(data, "en"), 0, 0)}
+    assert cutoffs == {"Mikkel": 32.0, "Sara about Mikkel": 28.0, "Sara": 25.0, "Freja": 28.0}
+    alliance_rule = graph_spec(data, "en")["vconcat"][1]["layer"][0]["data"]["values"][0]
+    assert alliance_rule["cutoff"] == 36.0
+
+
+def _series(scores, age_group):
+    return Series(key="k", person_id=1, rater_id=1, person_name="X", rater_name="X",
+                  person_role="mother", rater_role="mother", measures="outcome",
+                  instruments=["ORS"], age_group=age_group, cutoff=25.0,
+                  points=[Point(day(i), s) for i, s in enumerate(scores)])
+
+
+@pytest.mark.parametrize(("age_group", "intake", "target"),
+                         [("adult", 19.2, 27.23), ("youth", 20.1, 28.42), ("child", 20.1, 28.42)])
+def test_etr_path_matches_the_worked_examples(age_group, intake, target):
+    # Two ratings each; the path is extended ahead, so meeting 6 (t=5) is the target.
+    path = expected_path(_series([intake, intake + 1.1], age_group), 32.0, ahead=4)
+    assert path[0].value == intake and path[0].day == day(0)
+    assert path[1].day == day(1)
+    assert path[5].meeting == 6
+    assert path[5].value == pytest.approx(target, abs=0.05)
+    assert path[-1].day == day(5)  # dated ahead at the series' usual interval
+
+
+def test_no_expected_path_above_the_ceiling():
+    assert expected_path(_series([33.0, 34.0], "adult"), DEFAULT_SETTINGS.etr_ceiling) == []
+
+
+def test_etr_in_spec_starts_at_intake(family):
+    _world, data, _tracks = family
+    etr = [r for r in _layer_rows(graph_spec(data, "en"), 0, 2) if r["series"] == "Sara"]
+    assert etr[0] == {"series": "Sara", "date": day(0).isoformat(), "etr": 19.2, "meeting": 1}
+    assert len(etr) == 4 + 2  # four ratings and two meetings ahead
+
+
+def test_svg_renders_with_role_and_label(family):
+    _world, data, tracks = family
+    graph = case_graph(data, tracks, "en")
+    assert graph.svg.startswith("<svg role=\"img\" aria-label=")
+    assert "Sara about Mikkel" in graph.svg
+    assert "DejaVu Sans" in graph.svg
+    assert any(line.startswith("Mikkel: 4 ratings, from 18.2 to 26.4, below the cutoff 32")
+               for line in graph.summary)
+    assert len(graph.rows) == 4 * 6
+
+
+def test_case_page_shows_the_graph_table_and_record_link(family, client):
+    world, _data, _tracks = family
+    client.force_login(world.anna)
+    response = client.get(f"/cases/{world.hansen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="case-graph"' in html and 'role="img"' in html
+    assert 'class="data graph-table"' in html
+    assert f"/insights/cases/{world.hansen.pk}/record/" in html
+
+
+def test_case_page_without_ratings(world, client):
+    client.force_login(world.anna)
+    response = client.get(f"/cases/{world.hansen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "No ratings yet: the graph appears" in response.content.decode()
