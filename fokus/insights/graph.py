@@ -131,12 +131,12 @@ def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
     enc = series_enc(data.outcome)
     x_enc = {"field": "date", "type": "temporal", "scale": x_scale, "axis": x_axis}
     y_enc = {"field": "score", "type": "quantitative", "scale": y_scale,
-             "axis": {"title": t["outcome"], "values": [0, 10, 20, 25, 28, 32, 40]}}
+             "axis": {"title": t["outcome"], "values": [0, 10, 20, 30, 40]}}
     outcome_layers = [
         {"data": {"values": cutoff_rows},
          "mark": {"type": "rule", "strokeDash": [8, 4], "strokeWidth": 1.2, "opacity": 0.8},
          "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale},
-                      "color": {**enc["color"], "legend": None}}},
+                      "color": enc["color"]}},
         {"data": {"values": cutoff_text},
          "mark": {"type": "text", "align": "left", "dy": -6, "fontSize": 10, "color": "#333"},
          "encoding": {"y": {"field": "cutoff", "type": "quantitative", "scale": y_scale},
@@ -145,7 +145,7 @@ def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
          "mark": {"type": "line", "strokeDash": [1, 3], "strokeWidth": 2, "strokeCap": "round"},
          "encoding": {"x": {**x_enc, "field": "date"},
                       "y": {"field": "etr", "type": "quantitative", "scale": y_scale},
-                      "color": {**enc["color"], "legend": None},
+                      "color": enc["color"],
                       "detail": {"field": "series"}}},
         {"data": {"values": outcome_rows},
          "mark": {"type": "line", "point": {"filled": True, "size": 70}, "strokeWidth": 2.5},
@@ -171,7 +171,7 @@ def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
              "mark": {"type": "line", "point": {"filled": True, "size": 60}, "strokeWidth": 2},
              "encoding": {"x": x_enc,
                           "y": {**y_enc, "axis": {"title": t["alliance"],
-                                                  "values": [0, 10, 20, 30, 36, 40]}},
+                                                  "values": [0, 20, 40]}},
                           **a_enc}})
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

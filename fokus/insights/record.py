@@ -9,6 +9,7 @@ import base64
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from fokus.insights.graph import case_graph
 from fokus.insights.series import case_series
@@ -53,13 +54,27 @@ def record_context(case, meeting, meeting_record) -> dict:
         "participants": [p.full_name for p in meeting.participants.all()],
         "scores": meeting_scores(case, meeting, data),
         "tracks": tracks, "signals": signals, "graph": graph,
+        "pdf_signals": _first_prompt_only(signals[:PDF_SIGNALS]),
         "graph_data_uri": "data:image/svg+xml;base64,"
         + base64.b64encode(graph.svg.encode()).decode(),
     }
 
 
+PDF_SIGNALS = 5  # the most urgent first; the page has room for no more
+
+
+def _first_prompt_only(signals) -> list[tuple]:
+    """(signal, prompt) with each kind's prompt shown once."""
+    seen, out = set(), []
+    for sig in signals:
+        out.append((sig, "" if sig.kind in seen else sig.prompt))
+        seen.add(sig.kind)
+    return out
+
+
 def journal_text(context: dict) -> str:
-    text = render_to_string("insights/journal_da.txt", context)
+    with translation.override("da"):
+        text = render_to_string("insights/journal_da.txt", context)
     lines = [line.rstrip() for line in text.splitlines()]
     out = []
     for line in lines:  # at most one blank line in a row
@@ -71,5 +86,6 @@ def journal_text(context: dict) -> str:
 def record_pdf(context: dict) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("insights/record_pdf_da.html", context)
+    with translation.override("da"):
+        html = render_to_string("insights/record_pdf_da.html", context)
     return HTML(string=html).write_pdf()
