@@ -29,6 +29,26 @@ MATRIX = {
     "insights:record_pdf": (lambda w: {"case_id": w.hansen.pk},
                             # the Hansen case has no meeting yet: nothing to print
                             {"anon": 302, "anna": 404, "bo": 404, "ali": 404, "admin": 404}),
+    "ratings:meeting_start": (lambda w: {"case_id": w.hansen.pk},
+                              {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
+                               "ali": 404, "admin": 404}),
+    "ratings:meeting": (lambda w: {"case_id": w.hansen.pk, "meeting_id": w.hansen.meetings.get_or_create(
+                            held_on=w.hansen.opened_on, kind="office")[0].pk},
+                        {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
+                         "ali": 404, "admin": 404}),
+    "ratings:hand_over": (lambda w: {"case_id": w.hansen.pk, "meeting_id": 1},
+                          {"anon": 302, "anna": 405, "bo": 405}),  # POST only
+    "ratings:missing_rating": (lambda w: {"case_id": w.hansen.pk, "meeting_id": 1},
+                               {"anon": 302, "anna": 405, "bo": 405}),  # POST only
+    "ratings:link_send": (lambda w: {"case_id": w.hansen.pk},
+                          {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
+                           "ali": 404, "admin": 404}),
+    # Without a family screen handed over, there is nothing to show.
+    "ratings:kiosk": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
+    "ratings:kiosk_submit": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
+    "ratings:unlock": (lambda w: {}, {"anon": 302, "anna": 302}),
+    # A forged token: a kind refusal, no login needed.
+    "cases:rate_by_link": (lambda w: {"token": "forged-token"}, {"anon": 410, "anna": 410}),
     "login": (lambda w: {}, {"anon": 200, "anna": 302}),
     "logout": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
     "set_language": (lambda w: {}, {"anon": 302, "anna": 302}),

@@ -165,3 +165,91 @@ def _same_submission(existing: Rating, case: Case) -> Rating:
     if existing.case_id != case.pk:
         raise ValidationError(_("The submission key is not valid."))
     return existing
+
+
+@transaction.atomic
+def record_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
+                          reason: str, measures: str = "outcome"):
+    """Why someone did not rate at a meeting, in one tap. A second tap changes the reason."""
+    from fokus.ratings.models import MissingRating, MissingReason
+
+    if reason not in MissingReason.values:
+        raise ValidationError(_("Unknown reason."))
+    if meeting.case_id != case.pk or person.case_id != case.pk:
+        raise ValidationError(_("The person and the meeting must belong to this case."))
+    if measures not in ("outcome", "alliance"):
+        raise ValidationError(_("Unknown measure."))
+    missing, _created = MissingRating.objects.update_or_create(
+        meeting=meeting, person=person, measures=measures,
+        defaults={"case": case, "reason": reason, "recorded_by": user},
+    )
+    record(user, AccessAction.CREATE, "missing_rating", missing.pk, case_id=case.pk,
+           person_id=person.pk, purpose=reason)
+    return missing
+
+
+@transaction.atomic
+def create_rating_link(user, case: Case, *, person: Person, rater: Person,
+                       instrument: Instrument, channel: str, address: str, build_url,
+                       valid_for: datetime.timedelta | None = None):
+    """Create a one-time rating link and send it. Returns (link, token); only the
+    token's hash is stored. If sending fails, nothing is stored."""
+    from fokus.ratings import links
+    from fokus.ratings.models import RatingLink
+
+    errors = []
+    if person.case_id != case.pk or rater.case_id != case.pk:
+        errors.append(_("The person rated and the rater must both belong to this case."))
+    if not instrument.active or not has_licence(case.organisation_id, instrument.family,
+                                                timezone.localdate()):
+        errors.append(_("%(code)s cannot be used.") % {"code": instrument.code})
+    elif not instrument.fits_age(person.age_today):
+        errors.append(_("%(code)s is for ages %(range)s.") % {
+            "code": instrument.code, "range": instrument.age_range_text()})
+    if channel not in links.CHANNELS:
+        errors.append(_("Choose e-mail or SMS."))
+    if errors:
+        raise ValidationError(errors)
+    token = links.new_token()
+    link = RatingLink.objects.create(
+        case=case, person=person, rater=rater, instrument=instrument,
+        token_hash=links.hash_token(token), channel=channel, created_by=user,
+        expires_at=timezone.now() + (valid_for or links.DEFAULT_VALIDITY),
+    )
+    record(user, AccessAction.CREATE, "rating_link", link.pk, case_id=case.pk,
+           person_id=person.pk, purpose=channel)
+    links.send_link(channel, address, build_url(token), first_name=rater.first_name)
+    return link, token
+
+
+def record_link_rating(token: str, *, answers: list, idempotency_key=None) -> Rating:
+    """Store the rating given through a link: once, before it expires. Raises
+    links.LinkRefused (nothing stored) or ValidationError."""
+    from fokus.ratings import links
+    from fokus.ratings.models import RatingLink
+
+    with transaction.atomic():
+        link = (RatingLink.objects.select_for_update()
+                .filter(token_hash=links.hash_token(token))
+                .select_related("case", "person", "rater", "instrument").first())
+        if link is None:
+            raise links.LinkRefused("unknown")
+        if link.used_at is not None:
+            # A retry of the very submission that used the link is answered, not refused.
+            if (idempotency_key and link.rating is not None
+                    and str(link.rating.idempotency_key) == str(idempotency_key)):
+                return link.rating
+            raise links.LinkRefused("used")
+        if link.expires_at <= timezone.now():
+            raise links.LinkRefused("expired")
+        rating = record_rating(
+            None, link.case, instrument=link.instrument, person=link.person, rater=link.rater,
+            rated_on=timezone.localdate(), answers=answers, mode=RatingMode.LINK,
+            idempotency_key=idempotency_key,
+        )
+        link.used_at = timezone.now()
+        link.rating = rating
+        link.save(update_fields=["used_at", "rating"])
+        record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+               person_id=link.person_id, purpose="used")
+    return rating

@@ -39,3 +39,63 @@ class PaperRatingForm(forms.Form):
 
     def answers(self) -> list[str]:
         return [self.cleaned_data[f"item{item.position}"] for item in self.items]
+
+
+class MeetingStartForm(forms.Form):
+    held_on = forms.DateField(label=_("Date of the meeting"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Kind of meeting"))
+    present = forms.TypedMultipleChoiceField(
+        label=_("Who is present"), coerce=int, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        from fokus.cases.models import MeetingKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].initial = timezone.localdate()
+        self.fields["kind"].choices = MeetingKind.choices
+        self.fields["kind"].initial = MeetingKind.HOME_VISIT
+        self.fields["present"].choices = [
+            (p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
+
+
+class RatingLinkForm(forms.Form):
+    CHANNELS = [("email", _("E-mail")), ("sms", _("SMS"))]
+
+    rater = forms.TypedChoiceField(label=_("Send to"), coerce=int)
+    person = forms.TypedChoiceField(
+        label=_("Who is rated"), coerce=int,
+        help_text=_("The same person for a self-rating, or e.g. a child rated by a parent."))
+    measures = forms.ChoiceField(label=_("What to rate"), choices=[
+        ("outcome", _("How life is going (outcome)")),
+        ("alliance", _("How the last meeting went (session)"))])
+    channel = forms.ChoiceField(label=_("Send by"), choices=CHANNELS,
+                                widget=forms.RadioSelect, initial="sms")
+    address = forms.CharField(
+        label=_("E-mail address or mobile number"), max_length=200,
+        help_text=_("Used only to send this link; it is not stored."))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = [(p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
+        self.fields["rater"].choices = people
+        self.fields["person"].choices = people
+
+    def clean(self):
+        data = super().clean()
+        address = data.get("address", "")
+        if data.get("channel") == "email":
+            try:
+                forms.EmailField().clean(address)
+            except forms.ValidationError:
+                self.add_error("address", _("Enter a valid e-mail address."))
+        elif data.get("channel") == "sms":
+            digits = address.replace(" ", "").replace("+", "")
+            if not digits.isdigit() or len(digits) < 8:
+                self.add_error("address", _("Enter a mobile number of at least 8 digits."))
+        return data
+
+
+class UnlockForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -130,3 +130,33 @@ class MissingRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.measures})"
+
+
+class RatingLink(models.Model):
+    """A one-time link for a person to rate on their own phone. Only the SHA-256
+    hash of the token is stored: the token itself exists only in the message sent."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="rating_links")
+    person = models.ForeignKey("cases.Person", on_delete=models.CASCADE,
+                               related_name="rating_links")
+    rater = models.ForeignKey("cases.Person", on_delete=models.CASCADE,
+                              related_name="rating_links_given")
+    instrument = models.ForeignKey("instruments.Instrument", on_delete=models.PROTECT)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    channel = models.CharField(_("sent by"), max_length=10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="rating_links_sent",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    rating = models.OneToOneField(Rating, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="link")
+
+    class Meta:
+        verbose_name = _("rating link")
+        verbose_name_plural = _("rating links")
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,56 @@
+"""Rating links: tokens, and sending them by e-mail or SMS.
+
+The SMS sender is pluggable: settings.FOKUS_SMS_SENDER is the dotted path of a
+class with a ``send(to, text)`` method; the default writes to the log (demo)."""
+
+import datetime
+import hashlib
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_VALIDITY = datetime.timedelta(hours=72)
+CHANNELS = ("email", "sms")
+
+
+class LinkRefused(Exception):
+    """The link is unknown, used or expired: nothing is stored."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(str(token).encode()).hexdigest()
+
+
+class ConsoleSmsSender:
+    """The demo sender: writes the message to the log instead of sending it."""
+
+    def send(self, to: str, text: str) -> None:
+        logger.info("SMS to %s: %s", to, text)
+
+
+def sms_sender():
+    path = getattr(settings, "FOKUS_SMS_SENDER", "fokus.ratings.links.ConsoleSmsSender")
+    return import_string(path)()
+
+
+def send_link(channel: str, address: str, url: str, *, first_name: str) -> None:
+    text = _("Hello %(name)s. Please tell us how things are going: %(url)s "
+             "The link works once and for 72 hours.") % {"name": first_name, "url": url}
+    if channel == "email":
+        send_mail(_("Your rating for the next meeting"), text, None, [address])
+    else:
+        sms_sender().send(address, text)

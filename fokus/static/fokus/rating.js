@@ -1,0 +1,173 @@
+/* The family rating screen: one person at a time, lines set by pointer, keyboard
+   or screen reader; every submission kept on this device until the server has it. */
+(function () {
+  "use strict";
+  var app = document.getElementById("rating-app");
+  if (!app) { return; }
+  var strings = JSON.parse(document.getElementById("rating-strings").textContent);
+  var submitUrl = app.dataset.submitUrl;
+  var csrf = app.dataset.csrf;
+  var showNumbers = app.dataset.showNumbers === "1";
+  var STORE = "fokus-pending-ratings";
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function fmt(v) { return (Math.round(v * 10) / 10).toFixed(1); }
+
+  /* ---- the 10 cm line ---- */
+  function setLine(line, value) {
+    value = Math.min(10, Math.max(0, Math.round(value * 10) / 10));
+    line.dataset.value = fmt(value);
+    line.setAttribute("aria-valuenow", fmt(value));
+    line.setAttribute("aria-valuetext", strings.valuetext.replace("%(value)s", fmt(value)));
+    var marker = line.querySelector(".vas-marker");
+    marker.hidden = false;
+    marker.style.left = (value * 10) + "%";
+    var number = line.closest(".vas-item").querySelector(".vas-number");
+    if (number && showNumbers) { number.textContent = fmt(value); }
+  }
+  function fromPointer(line, event) {
+    var rect = line.getBoundingClientRect();
+    setLine(line, (event.clientX - rect.left) / rect.width * 10);
+  }
+  document.querySelectorAll(".vas-line").forEach(function (line) {
+    line.addEventListener("pointerdown", function (event) {
+      if (line.getAttribute("aria-disabled") === "true") { return; }
+      event.preventDefault();
+      line.focus();
+      line.setPointerCapture(event.pointerId);
+      fromPointer(line, event);
+    });
+    line.addEventListener("pointermove", function (event) {
+      if (line.hasPointerCapture(event.pointerId)) { fromPointer(line, event); }
+    });
+    line.addEventListener("pointerup", function (event) {
+      if (line.hasPointerCapture(event.pointerId)) {
+        fromPointer(line, event);
+        line.releasePointerCapture(event.pointerId);
+      }
+    });
+    line.addEventListener("keydown", function (event) {
+      if (line.getAttribute("aria-disabled") === "true") { return; }
+      var now = line.dataset.value ? parseFloat(line.dataset.value) : 0;
+      var steps = {ArrowRight: 0.1, ArrowUp: 0.1, ArrowLeft: -0.1, ArrowDown: -0.1,
+                   PageUp: 1, PageDown: -1};
+      if (event.key in steps) { setLine(line, now + steps[event.key]); }
+      else if (event.key === "Home") { setLine(line, 0); }
+      else if (event.key === "End") { setLine(line, 10); }
+      else { return; }
+      event.preventDefault();
+    });
+  });
+
+  /* ---- the queue kept on this device ---- */
+  function pending() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
+  }
+  function keep(list) { localStorage.setItem(STORE, JSON.stringify(list)); }
+  function statusOf(entry, text, state) {
+    var section = document.querySelector('.step[data-step="' + entry.step + '"]');
+    if (section && entry.url === submitUrl) {
+      var status = section.querySelector(".step-status");
+      status.textContent = text;
+      status.dataset.state = state;
+    }
+    updateOverall();
+  }
+  function updateOverall() {
+    var overall = document.querySelector(".overall-status");
+    if (!overall) { return; }
+    var waiting = pending().length > 0;
+    overall.textContent = waiting ? strings.waiting : strings.saved;
+    overall.dataset.state = waiting ? "waiting" : "saved";
+  }
+  var sending = false;
+  function sendAll() {
+    if (sending) { return; }
+    var list = pending();
+    if (!list.length) { updateOverall(); return; }
+    sending = true;
+    var chain = Promise.resolve();
+    list.forEach(function (entry) {
+      chain = chain.then(function () { return sendOne(entry); });
+    });
+    chain.then(function () { sending = false; updateOverall(); });
+  }
+  function drop(key) { keep(pending().filter(function (e) { return e.key !== key; })); }
+  function sendOne(entry) {
+    return fetch(entry.url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": entry.csrf || csrf},
+      body: JSON.stringify({key: entry.key, step: entry.step, answers: entry.answers})
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) {
+        drop(entry.key);
+        statusOf(entry, strings.saved, "saved");
+      } else if (response.status >= 400 && response.status < 500) {
+        return response.json().catch(function () { return {errors: []}; }).then(function (body) {
+          drop(entry.key);
+          statusOf(entry, strings.refused + " " + (body.errors || []).join(" "), "refused");
+        });
+      } else {
+        statusOf(entry, strings.waiting, "waiting");
+      }
+    }).catch(function () {
+      statusOf(entry, strings.waiting, "waiting");
+    });
+  }
+  window.addEventListener("online", sendAll);
+  window.setInterval(sendAll, 3000);
+
+  /* ---- one person at a time ---- */
+  function answersOf(section) {
+    if (section.dataset.kind === "pictorial") {
+      return Array.prototype.map.call(section.querySelectorAll("fieldset.faces"), function (set) {
+        var chosen = set.querySelector("input:checked");
+        return chosen ? chosen.value : null;
+      });
+    }
+    return Array.prototype.map.call(section.querySelectorAll(".vas-line"), function (line) {
+      return line.dataset.value || null;
+    });
+  }
+  document.querySelectorAll(".step-done").forEach(function (button) {
+    var section = button.closest(".step");
+    button.addEventListener("click", function () {
+      var answers = answersOf(section);
+      var error = section.querySelector(".step-error");
+      if (answers.indexOf(null) !== -1) { error.textContent = strings.markAll; return; }
+      error.textContent = "";
+      section.querySelectorAll(".vas-line").forEach(function (l) { l.setAttribute("aria-disabled", "true"); });
+      section.querySelectorAll("input").forEach(function (i) { i.disabled = true; });
+      button.hidden = true;
+      var entry = {url: submitUrl, csrf: csrf, key: uuid4(),
+                   step: parseInt(section.dataset.step, 10), answers: answers};
+      var list = pending(); list.push(entry); keep(list);
+      var status = section.querySelector(".step-status");
+      status.textContent = strings.sending;
+      status.dataset.state = "sending";
+      section.querySelector(".step-next").hidden = false;
+      sendOne(entry).then(updateOverall);
+    });
+  });
+  document.querySelectorAll(".step .next").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var section = button.closest(".step");
+      var next = section.nextElementSibling;
+      while (next && !next.classList.contains("step")) { next = next.nextElementSibling; }
+      if (!next) { return; }
+      section.hidden = true;
+      next.hidden = false;
+      window.scrollTo(0, 0);
+      var heading = next.querySelector("h1");
+      if (heading) { heading.focus(); }
+      updateOverall();
+    });
+  });
+  sendAll();
+})();
