@@ -1,0 +1,134 @@
+"""The meeting over HTTP: start it, hand the tablet over, submit ratings as JSON."""
+
+import json
+import uuid
+
+from django.urls import reverse
+from django.utils import timezone
+
+from fokus.cases.models import Meeting
+from fokus.ratings.models import MissingRating, Rating
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _start(client, world):
+    client.force_login(world.anna)
+    response = client.post(reverse("ratings:meeting_start", kwargs={"case_id": world.hansen.pk}), {
+        "held_on": timezone.localdate().isoformat(), "kind": "home_visit",
+        "present": [world.child.pk, world.mother.pk]}, **EN)
+    assert response.status_code == 302
+    return Meeting.objects.get(case=world.hansen)
+
+
+def _hand_over(client, world, meeting, steps):
+    url = reverse("ratings:hand_over", kwargs={"case_id": world.hansen.pk, "meeting_id": meeting.pk})
+    return client.post(url, {"steps": steps}, **EN)
+
+
+def _submit(client, step, answers, key=None):
+    return client.post(reverse("ratings:kiosk_submit"),
+                       json.dumps({"step": step, "key": str(key or uuid.uuid4()),
+                                   "answers": answers}),
+                       content_type="application/json", **EN)
+
+
+def test_the_meeting_proposes_instruments_by_age(world, client):
+    meeting = _start(client, world)
+    response = client.get(reverse("ratings:meeting", kwargs={
+        "case_id": world.hansen.pk, "meeting_id": meeting.pk}), **EN)
+    plan = {row["key"]: row["instrument"].code for row in response.context["plan"]}
+    c, m = world.child.pk, world.mother.pk
+    assert plan[f"outcome-{c}-{c}"] == "CORS"
+    assert plan[f"outcome-{m}-{m}"] == "ORS"
+    assert plan[f"alliance-{c}-{c}"] == "CSRS"
+    assert plan[f"alliance-{m}-{m}"] == "SRS"
+    # The mother may rate the child too.
+    assert plan[f"outcome-{c}-{m}"] == "CORS"
+    assert set(meeting.participants.all()) == {world.child, world.mother}
+
+
+def test_hand_over_locks_the_case_and_the_password_unlocks(world, client):
+    meeting = _start(client, world)
+    c = world.child.pk
+    response = _hand_over(client, world, meeting, [f"outcome-{c}-{c}"])
+    assert response["Location"] == reverse("ratings:kiosk")
+    screen = client.get(reverse("ratings:kiosk"), **EN)
+    assert screen.status_code == 200
+    assert "Mikkel" in screen.content.decode()
+    assert "Hansen" not in screen.content.decode()
+    assert screen.content.decode().count('role="slider"') == 4
+    # A child cannot browse the case: it needs the caseworker's login.
+    case_page = client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}))
+    assert case_page.status_code == 302 and case_page["Location"].startswith("/login/")
+    wrong = client.post(reverse("ratings:unlock"), {"password": "guess"}, **EN)
+    assert wrong.status_code == 200
+    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 302
+    from tests.conftest import PASSWORD
+
+    right = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
+    assert right.status_code == 302
+    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 200
+
+
+def test_a_submission_sent_twice_is_stored_once(world, client):
+    meeting = _start(client, world)
+    c, m = world.child.pk, world.mother.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}", f"outcome-{m}-{m}"])
+    key = uuid.uuid4()
+    first = _submit(client, 0, ["6.3", "7.0", "5.5", "8.1"], key)
+    second = _submit(client, 0, ["6.3", "7.0", "5.5", "8.1"], key)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    rating = Rating.objects.get()
+    assert (rating.person, rating.instrument.code, rating.mode, rating.meeting) == (
+        world.child, "CORS", "tablet", meeting)
+    assert str(rating.total) == "26.9"
+    assert _submit(client, 1, ["1", "2", "3", "4"]).status_code == 201
+    assert Rating.objects.get(person=world.mother).instrument.code == "ORS"
+
+
+def test_bad_values_are_refused_with_messages_and_nothing_stored(world, client):
+    meeting = _start(client, world)
+    c = world.child.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}"])
+    for answers in (["11", "5", "5", "5"], ["x", "5", "5", "5"], ["5", "5", "5"],
+                    ["5.55", "5", "5", "5"]):
+        response = _submit(client, 0, answers)
+        assert response.status_code == 400
+        assert response.json()["errors"]
+    assert _submit(client, 7, ["5", "5", "5", "5"]).status_code == 400
+    bad_key = client.post(reverse("ratings:kiosk_submit"), json.dumps(
+        {"step": 0, "key": "not-a-key", "answers": ["5", "5", "5", "5"]}),
+        content_type="application/json")
+    assert bad_key.status_code == 400
+    assert Rating.objects.count() == 0
+
+
+def test_without_a_handed_over_screen_nothing_can_be_submitted(world, client):
+    client.force_login(world.anna)
+    assert _submit(client, 0, ["5", "5", "5", "5"]).status_code == 403
+    assert Rating.objects.count() == 0
+
+
+def test_a_missing_rating_in_one_tap(world, client):
+    meeting = _start(client, world)
+    url = reverse("ratings:missing_rating", kwargs={"case_id": world.hansen.pk,
+                                                   "meeting_id": meeting.pk})
+    response = client.post(url, {"person": world.child.pk, "measures": "outcome",
+                                 "reason": "too_upset"}, **EN)
+    assert response.status_code == 302
+    client.post(url, {"person": world.child.pk, "measures": "outcome", "reason": "refused"})
+    missing = MissingRating.objects.get()
+    assert (missing.person, missing.reason, missing.meeting) == (world.child, "refused", meeting)
+    # Someone not at the meeting cannot be marked.
+    assert client.post(url, {"person": world.teen.pk, "reason": "refused"}).status_code == 404
+
+
+def test_another_team_cannot_start_a_meeting(world, client):
+    client.force_login(world.bo)
+    response = client.post(reverse("ratings:meeting_start", kwargs={"case_id": world.hansen.pk}),
+                           {"held_on": timezone.localdate().isoformat(), "kind": "office",
+                            "present": [world.child.pk]})
+    assert response.status_code == 404
+    assert Meeting.objects.count() == 0
