@@ -1,0 +1,131 @@
+"""Rating links: sent by e-mail or SMS, work once, expire, show nothing of the case."""
+
+import datetime
+import json
+import uuid
+
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from fokus.ratings import links
+from fokus.ratings.actions import create_rating_link
+from fokus.ratings.models import Rating, RatingLink
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+SENT = []
+
+
+class RecordingSender:
+    def send(self, to, text):
+        SENT.append((to, text))
+
+
+def _link(world, person=None, code="ORS", valid_for=None):
+    from fokus.instruments.models import Instrument
+
+    person = person or world.mother
+    return create_rating_link(world.anna, world.hansen, person=person, rater=person,
+                              instrument=Instrument.objects.get(code=code), channel="email",
+                              address="sara@example.org", valid_for=valid_for,
+                              build_url=lambda token: f"http://testserver/r/{token}/")
+
+
+def _post(client, token, answers=("5.0", "6.0", "7.0", "8.0"), key=None):
+    return client.post(reverse("cases:rate_by_link", kwargs={"token": token}),
+                       json.dumps({"key": str(key or uuid.uuid4()), "answers": list(answers)}),
+                       content_type="application/json", **EN)
+
+
+def test_the_caseworker_sends_a_link_by_sms(world, client, settings):
+    from django.utils.module_loading import import_string
+
+    settings.FOKUS_SMS_SENDER = "tests.test_rating_links.RecordingSender"
+    sent = import_string("tests.test_rating_links.SENT")  # the module the sender lives in
+    sent.clear()
+    client.force_login(world.anna)
+    response = client.post(reverse("ratings:link_send", kwargs={"case_id": world.hansen.pk}), {
+        "rater": world.mother.pk, "person": world.mother.pk, "measures": "outcome",
+        "channel": "sms", "address": "+45 12 34 56 78"}, **EN)
+    assert response.status_code == 302
+    link = RatingLink.objects.get()
+    assert link.instrument.code == "ORS"
+    (to, text), = sent
+    token = text.split("/r/")[1].split("/")[0]
+    # Only the hash is stored.
+    assert link.token_hash == links.hash_token(token) and token not in link.token_hash
+    assert abs(link.expires_at - timezone.now() - datetime.timedelta(hours=72)) < datetime.timedelta(minutes=1)
+
+
+def test_a_link_by_e_mail_rates_once_and_lands_in_the_case(world, client):
+    link, token = _link(world)
+    assert token in mail.outbox[0].body
+    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Sara" in content
+    for secret in ("Hansen", "2025-0001", "Mikkel", "Freja"):
+        assert secret not in content
+    key = uuid.uuid4()
+    assert _post(client, token, key=key).status_code == 201
+    # The same submission again (a retry) is answered, not stored twice.
+    assert _post(client, token, key=key).status_code == 200
+    rating = Rating.objects.get()
+    assert (rating.case, rating.person, rating.mode, rating.instrument.code) == (
+        world.hansen, world.mother, "link", "ORS")
+    assert str(rating.total) == "26.0"
+    link.refresh_from_db()
+    assert link.used_at is not None
+
+
+def test_a_reused_link_is_refused_kindly_and_stores_nothing(world, client):
+    _link_obj, token = _link(world)
+    assert _post(client, token).status_code == 201
+    again = _post(client, token)
+    assert again.status_code == 410
+    assert "already been used" in again.json()["errors"][0]
+    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    assert page.status_code == 410 and "already been used" in page.content.decode()
+    assert Rating.objects.count() == 1
+
+
+def test_an_expired_link_is_refused_kindly_and_stores_nothing(world, client):
+    link, token = _link(world)
+    RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    response = _post(client, token)
+    assert response.status_code == 410
+    assert "expired" in response.json()["errors"][0]
+    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    assert page.status_code == 410 and "expired" in page.content.decode()
+    assert "Sara" not in page.content.decode()
+    assert Rating.objects.count() == 0
+
+
+def test_a_forged_link_is_refused_kindly_and_stores_nothing(world, client):
+    _link(world)
+    forged = links.new_token()
+    response = _post(client, forged)
+    assert response.status_code == 410
+    assert "not valid" in response.json()["errors"][0]
+    page = client.get(reverse("cases:rate_by_link", kwargs={"token": forged}), **EN)
+    assert page.status_code == 410 and "not valid" in page.content.decode()
+    assert Rating.objects.count() == 0
+
+
+def test_bad_values_through_a_link_store_nothing_and_leave_the_link_usable(world, client):
+    link, token = _link(world)
+    response = _post(client, token, answers=("12", "5", "5", "5"))
+    assert response.status_code == 400 and response.json()["errors"]
+    assert Rating.objects.count() == 0
+    link.refresh_from_db()
+    assert link.used_at is None
+    assert _post(client, token).status_code == 201
+
+
+def test_a_link_for_the_wrong_age_is_not_created(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        _link(world, person=world.child, code="ORS")
+    assert RatingLink.objects.count() == 0
