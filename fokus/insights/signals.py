@@ -182,8 +182,10 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
     rank = {"red": 0, "yellow": 1, "grey": 2, "green": 3}
     found.sort(key=lambda sig: rank[sig.colour])
     prompts = prompts_for(lang)
-    for sig in found:
-        sig.prompt = prompts.get(sig.kind, "")
+    seen = set()
+    for sig in found:  # each kind's prompt once, with its most urgent signal
+        sig.prompt = "" if sig.kind in seen else prompts.get(sig.kind, "")
+        seen.add(sig.kind)
     return tracks, found
 
 
