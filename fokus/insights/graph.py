@@ -12,6 +12,8 @@ line for a rating by someone else, so that it reads in black and white too.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import statistics
 from dataclasses import dataclass
 
@@ -194,7 +196,14 @@ def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
 
 def render_svg(spec: dict, label: str) -> str:
     """SVG markup with role="img" and an aria-label, ready to put in a page."""
-    svg = vlc.vegalite_to_svg(spec)
+    return _render_svg(json.dumps(spec, sort_keys=True), label)
+
+
+@functools.lru_cache(maxsize=64)
+def _render_svg(spec_json: str, label: str) -> str:
+    """vl-convert takes about 100 ms a chart: the same spec (a case page viewed
+    again with no new rating) is rendered once per process. In memory only."""
+    svg = vlc.vegalite_to_svg(json.loads(spec_json))
     start = svg.find("<svg")
     svg = svg[start:]
     return svg.replace("<svg", f'<svg role="img" aria-label="{escape(label)}" focusable="false"', 1)
