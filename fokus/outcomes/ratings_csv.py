@@ -80,22 +80,49 @@ def _parse_date(text: str) -> np.datetime64:
         return np.datetime64("NaT", "D")
 
 
-def _column(frame: pd.DataFrame, name: str) -> tuple[npt.NDArray[np.intp], list[str]]:
-    """Codes per row and the distinct texts, with one extra text '' for a missing cell.
+class Columns:
+    """The file's columns as (codes per row, distinct texts): every check runs
+    once per distinct text, then spreads to the rows by integer indexing."""
 
-    The returned codes index into the texts; a missing cell (code -1) maps to
-    the last entry, which is ''.
-    """
-    if name not in frame.columns:
-        return np.full(len(frame), 0, dtype=np.intp), [""]
-    cat = frame[name].cat
-    texts = [str(x) for x in cat.categories] + [""]
-    codes = cat.codes.to_numpy().astype(np.intp)
-    codes[codes < 0] = len(texts) - 1
-    return codes, texts
+    names: list[str]
+    n: int
+
+    def column(self, name: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+        """Codes per row and the distinct texts, the last of which is ''.
+
+        An absent column is all ''; a missing cell maps to the final ''.
+        """
+        raise NotImplementedError
+
+    def category(self, name: str) -> pd.Series:
+        """The column as a category series with surrounding spaces removed."""
+        raise NotImplementedError
 
 
-def _scores(frame: pd.DataFrame, name: str, tenths_max: int,
+class PandasColumns(Columns):
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.names = [str(c) for c in frame.columns]
+        self.n = len(frame)
+
+    def column(self, name: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+        if name not in self.names:
+            return np.full(self.n, 0, dtype=np.intp), [""]
+        cat = self.frame[name].cat
+        texts = [str(x) for x in cat.categories] + [""]
+        codes = cat.codes.to_numpy().astype(np.intp)
+        codes[codes < 0] = len(texts) - 1
+        return codes, texts
+
+    def category(self, name: str) -> pd.Series:
+        return _stripped(self.frame[name])
+
+
+def _column(cols: Columns, name: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+    return cols.column(name)
+
+
+def _scores(frame: Columns, name: str, tenths_max: int,
             ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
     """Status, tenths and raw value per row for a 0..max one-decimal score column."""
     codes, texts = _column(frame, name)
@@ -115,7 +142,7 @@ def _scores(frame: pd.DataFrame, name: str, tenths_max: int,
     return status[codes], tenths[codes], values[codes]
 
 
-def _dates(frame: pd.DataFrame, name: str,
+def _dates(frame: Columns, name: str,
            ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.datetime64]]:
     """(missing, invalid, dates) per row."""
     codes, texts = _column(frame, name)
@@ -149,7 +176,8 @@ def _read_frame(source: str | PathLike[str] | IO[str]) -> tuple[pd.DataFrame | N
     return frame, []
 
 
-def read_ratings_csv(source: str | PathLike[str] | IO[str] | bytes) -> ReadResult:
+def read_ratings_csv(source: str | PathLike[str] | IO[str] | bytes,
+                     engine: str = "auto") -> ReadResult:
     """Read, validate and normalise a ratings CSV file.
 
     All or nothing: when any row breaks a rule the result has no ratings and
@@ -160,17 +188,42 @@ def read_ratings_csv(source: str | PathLike[str] | IO[str] | bytes) -> ReadResul
     score_t (the total in integer tenths: the item sum for four-line
     instruments, total * 10 for YCORS/YCSRS), and every other column of the
     file (team_id, caseworker_id, intervention, ...) as categories.
+
+    engine: "pandas" (pandas C parser, always available), "duckdb" or "auto"
+    (DuckDB's parallel reader for a path when duckdb is installed; the result
+    is the same frame, and any invalid or unusual file is read by pandas).
     """
-    if isinstance(source, bytes):
-        source = io.StringIO(source.decode("utf-8"))
-    frame, errors = _read_frame(source)
-    if frame is None:
-        return ReadResult(pd.DataFrame(), errors)
-    missing_columns = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if engine not in ("auto", "duckdb", "pandas"):
+        raise ValueError(f"unknown engine {engine!r}")
+    cols: Columns | None = None
+    errors: list[RowError] = []
+    if engine != "pandas" and isinstance(source, str | PathLike):
+        # DuckDB, when installed, reads a large clean file several times faster;
+        # any file it cannot take as it is goes to the pandas reader, which
+        # reports every problem with its line number.
+        from ._duckdb_reader import read_clean_with_duckdb
+
+        fast = read_clean_with_duckdb(source)
+        if fast is not None:
+            return ReadResult(fast, [])
+    if cols is None:
+        if isinstance(source, bytes):
+            source = io.StringIO(source.decode("utf-8"))
+        frame, errors = _read_frame(source)
+        if frame is None:
+            return ReadResult(pd.DataFrame(), errors)
+        cols = PandasColumns(frame)
+    return _validate(cols)
+
+
+def _validate(cols: Columns) -> ReadResult:
+    frame = cols
+    errors: list[RowError] = []
+    missing_columns = [c for c in REQUIRED_COLUMNS if c not in frame.names]
     if missing_columns:
         return ReadResult(pd.DataFrame(), [RowError(
             1, "the header lacks required column(s): " + ", ".join(missing_columns))])
-    n = len(frame)
+    n = frame.n
     reasons: list[tuple[npt.NDArray[np.bool_], str | npt.NDArray[np.object_]]] = []
 
     for name in ("case_id", "person_id", "rater_id"):
@@ -243,17 +296,17 @@ def read_ratings_csv(source: str | PathLike[str] | IO[str] | bytes) -> ReadResul
 
     score_t = np.where(four_line, item_sum, t_tenths).astype(np.int16)
     ratings = pd.DataFrame({
-        "case_id": _stripped(frame["case_id"]),
-        "person_id": _stripped(frame["person_id"]),
-        "rater_id": _stripped(frame["rater_id"]),
+        "case_id": frame.category("case_id"),
+        "person_id": frame.category("person_id"),
+        "rater_id": frame.category("rater_id"),
         "instrument": pd.Categorical(instrument, categories=list(INSTRUMENTS)),
         "birth_date": births,
         "date": dates,
         "score_t": score_t,
     })
-    for name in frame.columns:
+    for name in frame.names:
         if name not in KNOWN_COLUMNS and name not in ratings.columns:
-            ratings[name] = _stripped(frame[name])
+            ratings[name] = frame.category(name)
     return ReadResult(ratings, [])
 
 
