@@ -26,9 +26,14 @@ def _hand_over(client, world, meeting, steps):
     return client.post(url, {"steps": steps}, **EN)
 
 
-def _submit(client, step, answers, key=None):
+def _screen(client):
+    return client.session.get("fokus_kiosk", {}).get("id", "")
+
+
+def _submit(client, step, answers, key=None, screen=None):
     return client.post(reverse("ratings:kiosk_submit"),
                        json.dumps({"step": step, "key": str(key or uuid.uuid4()),
+                                   "screen": screen if screen is not None else _screen(client),
                                    "answers": answers}),
                        content_type="application/json", **EN)
 
@@ -99,7 +104,7 @@ def test_bad_values_are_refused_with_messages_and_nothing_stored(world, client):
         assert response.json()["errors"]
     assert _submit(client, 7, ["5", "5", "5", "5"]).status_code == 400
     bad_key = client.post(reverse("ratings:kiosk_submit"), json.dumps(
-        {"step": 0, "key": "not-a-key", "answers": ["5", "5", "5", "5"]}),
+        {"step": 0, "key": "not-a-key", "screen": _screen(client), "answers": ["5", "5", "5", "5"]}),
         content_type="application/json")
     assert bad_key.status_code == 400
     assert Rating.objects.count() == 0
@@ -132,3 +137,48 @@ def test_another_team_cannot_start_a_meeting(world, client):
                             "present": [world.child.pk]})
     assert response.status_code == 404
     assert Meeting.objects.count() == 0
+
+
+def test_the_screen_shows_the_wording_the_administrator_configured(world, client):
+    from fokus.instruments.models import InstrumentItem, ItemWording
+
+    item = InstrumentItem.objects.get(instrument__code="ORS", position=1)
+    ItemWording.objects.create(organisation=world.org, item=item, language="en",
+                               text="How have you been doing personally?")
+    meeting = _start(client, world)
+    m = world.mother.pk
+    _hand_over(client, world, meeting, [f"outcome-{m}-{m}"])
+    content = client.get(reverse("ratings:kiosk"), **EN).content.decode()
+    assert "How have you been doing personally?" in content
+    assert "Individually" in content  # the short label names the slider
+    assert "aria-describedby" in content
+
+
+def test_numbers_show_only_when_the_caseworker_asks(world, client):
+    meeting = _start(client, world)
+    m = world.mother.pk
+    url = reverse("ratings:hand_over", kwargs={"case_id": world.hansen.pk, "meeting_id": meeting.pk})
+    client.post(url, {"steps": [f"outcome-{m}-{m}"]})
+    assert 'class="vas-number"' not in client.get(reverse("ratings:kiosk"), **EN).content.decode()
+    from tests.conftest import PASSWORD
+
+    client.post(reverse("ratings:unlock"), {"password": PASSWORD})
+    client.post(url, {"steps": [f"outcome-{m}-{m}"], "show_numbers": "on"})
+    assert 'class="vas-number"' in client.get(reverse("ratings:kiosk"), **EN).content.decode()
+
+
+def test_a_rating_kept_on_the_device_is_delivered_after_the_caseworker_unlocked(world, client):
+    from tests.conftest import PASSWORD
+
+    meeting = _start(client, world)
+    c = world.child.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}"])
+    screen = _screen(client)
+    assert _submit(client, 0, ["5", "5", "5", "5"], screen="another-screen").status_code == 403
+    client.post(reverse("ratings:unlock"), {"password": PASSWORD})
+    assert _submit(client, 0, ["5", "5", "5", "5"], screen=screen).status_code == 201
+    assert Rating.objects.get().person == world.child
+    # Another user on the same device cannot deliver to that closed screen.
+    client.force_login(world.lise)
+    assert _submit(client, 0, ["5", "5", "5", "5"], screen=screen).status_code == 403
+    assert Rating.objects.count() == 1

@@ -6,6 +6,7 @@ meeting. Every case page sends it to the login page, and the caseworker gets
 back with her password (the unlock view)."""
 
 import time
+import uuid
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils.translation import get_language
@@ -15,6 +16,7 @@ from fokus.instruments.models import ItemWording
 from fokus.ratings.actions import suggest_instrument
 
 SESSION = "fokus_kiosk"
+DONE = "fokus_kiosk_done"
 MAX_AGE = 6 * 3600
 PARENT_ROLES = {PersonRole.MOTHER, PersonRole.FATHER, PersonRole.FOSTER_PARENT,
                 PersonRole.STEP_PARENT}
@@ -54,7 +56,7 @@ def start(request, *, user, meeting, steps, show_numbers: bool) -> None:
         "user": user.pk, "case": meeting.case_id, "meeting": meeting.pk,
         "steps": [{"person": r["person"].pk, "rater": r["rater"].pk,
                    "instrument": r["instrument"].code} for r in steps],
-        "show_numbers": show_numbers, "started": time.time(),
+        "show_numbers": show_numbers, "started": time.time(), "id": uuid.uuid4().hex,
     }
 
 
@@ -69,7 +71,27 @@ def grant(request) -> dict | None:
 
 
 def end(request) -> None:
-    request.session.pop(SESSION, None)
+    """Close the family screen. Its plan stays for the caseworker (the last few),
+    so that a rating still waiting on the device can be delivered after she unlocked."""
+    data = request.session.pop(SESSION, None)
+    if data:
+        request.session[DONE] = [data] + request.session.get(DONE, [])[:4]
+
+
+def grant_for_delivery(request, screen_id: str) -> dict | None:
+    """The family screen a submission was made on: the open one, or one the
+    logged-in caseworker closed recently."""
+    data = grant(request)
+    if data is not None and data.get("id") == screen_id:
+        return data
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    for done in request.session.get(DONE, []):
+        if (done.get("id") == screen_id and done.get("user") == user.pk
+                and time.time() - done.get("started", 0) <= MAX_AGE):
+            return done
+    return None
 
 
 def wordings(organisation_id, items) -> dict:

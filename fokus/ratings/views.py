@@ -104,7 +104,8 @@ def meeting(request, case_id: int, meeting_id: int):
         if row["rating"] or row["missing"]:
             row["checked"] = False
     return render(request, "ratings/meeting.html", {
-        "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices})
+        "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices,
+        "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings()})
 
 
 @login_required
@@ -202,7 +203,7 @@ def kiosk_screen(request):
     return render(request, "ratings/kiosk.html", {
         "steps": _screen_steps(case, steps), "show_numbers": grant.get("show_numbers", False),
         "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings(),
-        "kiosk": True,
+        "screen_id": grant.get("id", ""), "kiosk": True,
     })
 
 
@@ -228,13 +229,13 @@ def _key(raw):
 @require_POST
 def kiosk_submit(request):
     """JSON: {"step": n, "key": uuid, "answers": [...]} → 201 (stored) or 200 (already stored)."""
-    grant = kiosk.grant(request)
-    if grant is None:
-        return JsonResponse({"status": "refused", "errors": [
-            _("The family screen has been closed. Ask the caseworker.")]}, status=403)
     body = _parse_submission(request)
     if body is None:
         return _bad_request([_("The submission could not be read.")])
+    grant = kiosk.grant_for_delivery(request, str(body.get("screen", "")))
+    if grant is None:
+        return JsonResponse({"status": "refused", "errors": [
+            _("The family screen has been closed. Ask the caseworker.")]}, status=403)
     user, case, meeting, steps = _kiosk_context(request, grant)
     index = body.get("step")
     key = _key(body.get("key"))

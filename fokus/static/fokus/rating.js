@@ -83,6 +83,7 @@
     var overall = document.querySelector(".overall-status");
     if (!overall) { return; }
     var waiting = pending().length > 0;
+    if (!waiting && overall.dataset.onlyWhenPending && !overall.dataset.state) { return; }
     overall.textContent = waiting ? strings.waiting : strings.saved;
     overall.dataset.state = waiting ? "waiting" : "saved";
   }
@@ -98,12 +99,22 @@
     });
     chain.then(function () { sending = false; updateOverall(); });
   }
+  function reopen(entry) {
+    /* A refused answer can be corrected: the step opens again. */
+    var section = document.querySelector('.step[data-step="' + entry.step + '"]');
+    if (!section || entry.url !== submitUrl) { return; }
+    section.querySelectorAll(".vas-line").forEach(function (l) { l.removeAttribute("aria-disabled"); });
+    section.querySelectorAll("input").forEach(function (i) { i.disabled = false; });
+    section.querySelector(".step-done").hidden = false;
+    section.querySelector(".step-next").hidden = true;
+  }
   function drop(key) { keep(pending().filter(function (e) { return e.key !== key; })); }
   function sendOne(entry) {
     return fetch(entry.url, {
       method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": entry.csrf || csrf},
-      body: JSON.stringify({key: entry.key, step: entry.step, answers: entry.answers})
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({key: entry.key, screen: entry.screen, step: entry.step,
+                           answers: entry.answers})
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
         drop(entry.key);
@@ -112,6 +123,7 @@
         return response.json().catch(function () { return {errors: []}; }).then(function (body) {
           drop(entry.key);
           statusOf(entry, strings.refused + " " + (body.errors || []).join(" "), "refused");
+          reopen(entry);
         });
       } else {
         statusOf(entry, strings.waiting, "waiting");
@@ -145,7 +157,7 @@
       section.querySelectorAll(".vas-line").forEach(function (l) { l.setAttribute("aria-disabled", "true"); });
       section.querySelectorAll("input").forEach(function (i) { i.disabled = true; });
       button.hidden = true;
-      var entry = {url: submitUrl, csrf: csrf, key: uuid4(),
+      var entry = {url: submitUrl, screen: app.dataset.screen || "", key: uuid4(),
                    step: parseInt(section.dataset.step, 10), answers: answers};
       var list = pending(); list.push(entry); keep(list);
       var status = section.querySelector(".step-status");
