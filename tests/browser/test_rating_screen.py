@@ -13,15 +13,21 @@ def _in_english(page):
                                "url": page.url.split("/", 3)[0] + "//" + page.url.split("/")[2]}])
 
 
-def _start_meeting_and_hand_over(page, world, log_in, *, only=None, show_numbers=False):
+def _start_meeting_and_hand_over(page, world, log_in, *, only=None, show_numbers=False,
+                                 check_pages=False):
     log_in("anna")
     _in_english(page)
     page.goto(f"/cases/{world.hansen.pk}/")
     page.get_by_role("link", name="Start a meeting").click()
     page.get_by_label("Mikkel Hansen (Child)").check()
     page.get_by_label("Sara Hansen (Mother)").check()
+    if check_pages:
+        assert_accessible(page, "start a meeting")
     page.get_by_role("button", name="Start the meeting").click()
     page.wait_for_url("**/meetings/*/")
+    if check_pages:
+        assert_accessible(page, "meeting")
+        screenshot(page, "meeting-plan-tablet")
     if only is not None:
         for label in ("Mikkel rates CORS", "Sara rates ORS", "Mikkel rates CSRS", "Sara rates SRS"):
             box = page.get_by_label(label, exact=True).first
@@ -65,7 +71,7 @@ def _next(page):
 
 def test_a_whole_meeting_on_the_tablet(page, browser_world, log_in):
     world = browser_world
-    _start_meeting_and_hand_over(page, world, log_in)
+    _start_meeting_and_hand_over(page, world, log_in, check_pages=True)
 
     # Mikkel (10) rates CORS by dragging with the mouse; only his first name shows.
     step = _visible_step(page)
@@ -123,6 +129,7 @@ def test_a_whole_meeting_on_the_tablet(page, browser_world, log_in):
     page.goto(f"/cases/{world.hansen.pk}/")
     assert "/login/" in page.url
     page.goto("/ratings/screen/unlock/")
+    assert_accessible(page, "unlock")
     page.get_by_label("Your password").fill("wrong")
     page.get_by_role("button", name="Unlock").click()
     assert page.get_by_role("alert").is_visible()
@@ -197,3 +204,32 @@ def test_the_young_child_scale_is_four_large_faces(page, browser_world, log_in):
     _done_and_saved(page)
     rating = Rating.objects.get()
     assert (rating.instrument.code, str(rating.total)) == ("YCORS", "3.0")
+
+
+def test_a_rating_link_on_a_phone_works_once(page, browser_world):
+    from fokus.instruments.models import Instrument
+    from fokus.ratings.actions import create_rating_link
+
+    world = browser_world
+    _link, token = create_rating_link(
+        world.anna, world.hansen, person=world.teen, rater=world.teen,
+        instrument=Instrument.objects.get(code="ORS"), channel="sms", address="12345678",
+        build_url=lambda t: f"/r/{t}/")
+    page.set_viewport_size(PHONE)
+    page.goto("/")
+    _in_english(page)
+    page.goto(f"/r/{token}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Freja"
+    assert "Hansen" not in page.content() and "2025-0001" not in page.content()
+    assert_accessible(page, "rating link")
+    screenshot(page, "rating-link-phone")
+    lines = _visible_step(page).get_by_role("slider")
+    for i in range(4):
+        _keys(lines.nth(i), ["Home"] + ["PageUp"] * 6)
+    _done_and_saved(page)
+    rating = Rating.objects.get()
+    assert (rating.mode, rating.person, str(rating.total)) == ("link", world.teen, "24.0")
+    response = page.goto(f"/r/{token}/")
+    assert response.status == 410
+    assert "already been used" in page.content()
+    assert Rating.objects.count() == 1
