@@ -1,7 +1,7 @@
 """Fokus settings, read from the environment.
 
 Profiles (FOKUS_PROFILE):
-- "demo" (default): SQLite file under FOKUS_DATA_DIR, DEBUG on, a fixed dev secret.
+- "demo" (default): SQLite file under FOKUS_DATA_DIR, a fixed demo secret.
 - "production": needs FOKUS_SECRET_KEY and FOKUS_ALLOWED_HOSTS; HTTPS-only cookies,
   HSTS, and DEBUG off. `fokus check --deploy` runs against this profile in `make test`.
 
@@ -25,7 +25,8 @@ PRODUCTION = PROFILE == "production"
 
 DATA_DIR = Path(env_str("FOKUS_DATA_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("FOKUS_DEBUG", not PRODUCTION)
+# Off unless asked for: a debug page can show personal data.
+DEBUG = env_bool("FOKUS_DEBUG", False)
 SECRET_KEY = env_str("FOKUS_SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
