@@ -15,6 +15,7 @@ single SQL aggregate in DuckDB on the same file, as the floor to compare with.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -180,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ratings", type=int, default=10_000_000)
     parser.add_argument("--by", default="team_id")
     parser.add_argument("--skip-duckdb", action="store_true")
+    parser.add_argument("--reader", choices=["auto", "pandas"], default="auto",
+                        help="auto: DuckDB fast path when installed; pandas: the C parser only")
     args = parser.parse_args(argv)
 
     path = BENCH_DIR / f"ratings_{args.ratings}.csv"
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     from fokus.outcomes import build_series, read_ratings_csv, summarise, summarise_groups
 
     t0 = time.perf_counter()
-    read = read_ratings_csv(path)
+    read = read_ratings_csv(path, engine=args.reader)
     t1 = time.perf_counter()
     if read.errors:
         print(f"{len(read.errors)} invalid rows, e.g. {read.errors[:3]}")
@@ -205,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     t3 = time.perf_counter()
     peak = peak_rss_mib()
 
-    print(f"file: {path.name}, {len(read.ratings):,} ratings, {size_mib:,.0f} MiB")
+    print(f"file: {path.name}, {len(read.ratings):,} ratings, {size_mib:,.0f} MiB, "
+          f"reader {args.reader}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"outcome series: {summary['n_series']:,} ({summary['n_eligible']:,} eligible), "
           f"{len(groups)} groups by {args.by}")
     print(f"engine: read+validate {t1 - t0:.2f} s, series {t2 - t1:.2f} s, "

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .alliance import srs_alerts
 from .etr import DEFAULT_MODEL
 from .ratings_csv import read_ratings_csv
 from .series import build_series
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summarise(series),
     }
     output["summary"]["left_out"] = series.attrs.get("left_out", {})
+    alerts = srs_alerts(read.ratings, settings)
+    output["alliance"] = {"n_ratings": len(alerts), "n_alerts": int(alerts["alert"].sum()),
+                          "n_below_cutoff": int(alerts["low"].sum()),
+                          "n_drops": int(alerts["drop"].sum())}
     output["summary"]["time_to_wellbeing"] = time_to_wellbeing(series)
     if args.by:
         output["groups"] = summarise_groups(series, args.by)

@@ -174,3 +174,30 @@ def test_shifting_a_series_keeps_its_change(tenths, shift):
 def test_change_of_exactly_six_is_reliable_everywhere(intake):
     s = one([f"{intake / 10:.1f}", f"{(intake + 60) / 10:.1f}"])
     assert s["category"] in ("improved", "recovered")
+
+
+def test_interval_methods():
+    from scipy import stats
+
+    from fokus.outcomes.summary import t_interval, wilson
+
+    low, high = wilson(10, 26)
+    # Wilson by hand: centre (p + z^2/2n) / (1 + z^2/n), half-width z sqrt(p q / n + z^2/4n^2) / (...)
+    z, n, p = 1.959963984540054, 26, 10 / 26
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    assert (low, high) == (centre - half, centre + half)
+    mean, lo, hi, count = t_interval([1.0, 2.0, 3.0, 4.0])
+    expected = stats.t.interval(0.95, 3, loc=2.5, scale=stats.sem([1, 2, 3, 4]))
+    assert count == 4 and abs(lo - expected[0]) < 1e-12 and abs(hi - expected[1]) < 1e-12
+
+
+def test_summary_has_n_and_interval_for_every_figure():
+    out = series_of(*[rows([f"{10 + i}.0", f"{18 + i}.0"], case=f"C{i}") for i in range(5)])
+    summary = summarise(out)
+    for name in ("mean_intake", "mean_change", "pre_post_es", "pre_post_es_fixed_sd",
+                 "pct_recovered", "pct_improved", "pct_unchanged", "pct_deteriorated",
+                 "pct_reliable_improvement", "pct_met_target", "mean_relative_es"):
+        interval = summary["intervals"][name]
+        assert interval["n"] == 5 and interval["method"] in summary["interval_methods"]
+    assert summary["pct_improved"] == 100.0
