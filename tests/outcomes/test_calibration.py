@@ -54,3 +54,19 @@ def test_time_scales_are_compared_on_the_same_held_back_series():
     assert result["meeting"].holdout["n_ratings"] == result["weeks"].holdout["n_ratings"]
     # The published set generated the data, so it predicts about as well as the local fit.
     assert abs(result["published_holdout"]["rmse"] - result["holdout_rmse"]["meeting"]) < 0.3
+
+
+def test_series_ratings_gives_the_long_form_for_fitting():
+    from fokus.outcomes import prepare_ratings, series_ratings
+
+    frame = pd.DataFrame([
+        {"case_id": "C1", "person_id": "P1", "rater_id": "P1", "birth_date": "1990-01-01",
+         "instrument": "ORS", "date": date, "total": total}
+        for date, total in (("2024-01-15", "22.0"), ("2024-01-01", "18.5"), ("2024-02-12", "25.0"))
+    ] + [{"case_id": "C1", "person_id": "P1", "rater_id": "P1", "birth_date": "1990-01-01",
+          "instrument": "SRS", "date": "2024-01-01", "total": "36.0"}])
+    long = series_ratings(prepare_ratings(frame))
+    assert long["meeting"].tolist() == [1, 2, 3]
+    assert long["days"].tolist() == [0, 14, 42]
+    assert long["score"].tolist() == [18.5, 22.0, 25.0]
+    assert set(long["intake"]) == {18.5} and set(long["age_group"]) == {"adult"}
