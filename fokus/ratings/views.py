@@ -171,6 +171,7 @@ def _screen_steps(case, steps):
         instrument = step["instrument"]
         shown.append({
             "index": index, "rater": step["rater"].first_name,
+            "next_rater": steps[index + 1]["rater"].first_name if index + 1 < len(steps) else "",
             "about": None if step["rater"].pk == step["person"].pk else step["person"].first_name,
             "instrument": instrument,
             "items": [{"id": item.pk, "position": item.position, "label": item.label,
