@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fokus.audit.actions import record
@@ -309,11 +309,11 @@ def link_send(request, case_id: int):
 
 
 REFUSALS = {
-    "unknown": _lazy("This link is not valid. Please check that the whole link was copied, "
+    "unknown": gettext_lazy("This link is not valid. Please check that the whole link was copied, "
                      "or ask your caseworker for a new one."),
-    "used": _lazy("Thank you – this link has already been used, so your answer is saved. "
+    "used": gettext_lazy("Thank you – this link has already been used, so your answer is saved. "
                   "A link works only once."),
-    "expired": _lazy("This link has expired. Please ask your caseworker for a new one. "
+    "expired": gettext_lazy("This link has expired. Please ask your caseworker for a new one. "
                      "Nothing was saved."),
 }
 
