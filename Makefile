@@ -58,8 +58,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m mypy fokus/outcomes --ignore-missing-imports
 	$(PY) -m fokus makemigrations --check --dry-run
-	$(PY) -m fokus compilemessages --ignore=.venv >/dev/null
-	@git diff --quiet -- fokus/locale || { echo "Compiled translations (.mo) are out of date: commit them."; git diff --stat -- fokus/locale; exit 1; }
+	$(PY) tools/check_messages.py
 
 check-deploy: venv
 	FOKUS_PROFILE=production FOKUS_SECRET_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
@@ -85,7 +84,7 @@ test-postgres: venv
 
 ## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)
 messages: venv
-	cd fokus && ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && ../$(PY) -m fokus compilemessages
+	cd fokus && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus compilemessages
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
 bench-outcomes: venv
