@@ -13,8 +13,9 @@ Entry points for the Django side:
 - fit_local_etr(long, ...) / compare_time_scales(long, ...) with series_ratings(ratings)
 """
 
+from typing import Any
+
 from .alliance import srs_alerts
-from .calibration import LocalEtrFit, compare_time_scales, fit_local_etr
 from .etr import (
     DEFAULT_MODEL,
     PUBLISHED_SETS,
@@ -33,6 +34,18 @@ from .settings import DEFAULT_SETTINGS, OutcomeSettings, to_tenths
 from .signal import on_track_signal
 from .summary import summarise, summarise_groups
 from .survival import kaplan_meier, time_to_wellbeing
+
+_LAZY = {"LocalEtrFit", "compare_time_scales", "fit_local_etr"}
+
+
+def __getattr__(name: str) -> Any:
+    # statsmodels takes seconds to import; load the calibration only when used.
+    if name in _LAZY:
+        from . import calibration
+
+        return getattr(calibration, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MODEL", "DEFAULT_SETTINGS", "PUBLISHED_SETS", "EtrModel", "EtrParameterSet",

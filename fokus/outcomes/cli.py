@@ -39,6 +39,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(type(v) is float and math.isfinite(v) for v in value):
+            return list(value)  # a curve: already plain, skip the per-item work
         return [_plain(v) for v in value]
     if value is None or value is pd.NaT:
         return None
@@ -53,13 +55,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _column_values(column: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values, converted a column at a time."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        days = column.to_numpy().astype("datetime64[D]")
+        return [None if d == "NaT" else d for d in np.datetime_as_string(days).tolist()]
+    if pd.api.types.is_float_dtype(column.dtype):
+        return [None if x != x or x in (math.inf, -math.inf) else x
+                for x in column.to_numpy().tolist()]
+    if pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return list(column.to_numpy().tolist())
+    return [_plain(v) for v in column.astype(object).tolist()]
+
+
 def series_records(series: pd.DataFrame, extra: list[str]) -> list[dict[str, Any]]:
     fields = [f for f in SERIES_FIELDS if f in series.columns] + extra
-    frame = series[fields].astype(object)
-    for name in ("first_date", "last_date"):
-        frame[name] = [str(d)[:10] for d in series[name].to_numpy().astype("datetime64[D]")]
-    return [_plain(dict(zip(fields, row, strict=True)))
-            for row in frame.itertuples(index=False, name=None)]
+    columns = [_column_values(series[f]) for f in fields]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,8 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, group in output["groups"].items():
             group["time_to_wellbeing"] = ttw.get(key)
     if args.json:
-        json.dump(_plain(output), sys.stdout, ensure_ascii=False, allow_nan=False)
-        sys.stdout.write("\n")
+        # dumps (not dump) uses the C encoder for the whole object.
+        # The series records are built plain already; convert the rest.
+        plain = _plain({k: v for k, v in output.items() if k != "series"})
+        plain = {"settings": plain["settings"], "series": output["series"], **plain}
+        sys.stdout.write(json.dumps(plain, ensure_ascii=False, allow_nan=False) + "\n")
     else:
         s = output["summary"]
         print(f"{s['n_series']} outcome series, {s['n_eligible']} with 2+ ratings")
