@@ -1,0 +1,421 @@
+"""Benchmark of the meeting: store a rating, render the case page with its graph.
+
+    .venv/bin/python bench/meeting_bench.py                    # 50 rounds, SQLite under var/bench
+    .venv/bin/python bench/meeting_bench.py --rounds 200
+    .venv/bin/python bench/meeting_bench.py --database-url postgres://fokus@127.0.0.1:5432/fokus_bench
+
+Everything goes through real HTTP: the app (fokus.wsgi.application) runs in this
+process behind Django's threaded WSGI server (django.test.LiveServerThread) on
+127.0.0.1 and a random port, and a urllib client with cookie jars logs in as anna
+with the demo password. Measured, interleaved round by round after warm-ups:
+
+- storing a rating through the family screen's JSON endpoint (ratings:kiosk_submit),
+  a fresh idempotency key each time, an ORS/CORS rating dated today;
+- GET of the case page (graph included) right after that rating: the graph cache
+  is invalidated by the new rating, so the SVG is rendered again ("cold");
+- the same page again with no new rating ("warm", the SVG from the cache);
+- the framework's minimal pages in the same run: GET /login/ (Django's LoginView,
+  anonymous) and a bare WSGI "hello" callable served by the same server.
+
+The default database is a copy of a demo database kept under var/bench/
+(generated once with fokus.cases.demo.generate_demo); every run starts from a fresh
+copy, so the ratings a run adds do not pile up. var/fokus.sqlite3 is never touched.
+It is a benchmark, not a test: it exits 0 whatever the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BENCH_DIR = ROOT / "var" / "bench"
+TEMPLATE_DB = BENCH_DIR / "meeting_demo.sqlite3"  # the demo data, generated once
+RUN_DB = BENCH_DIR / "meeting_run.sqlite3"  # a fresh copy of it for each run
+DEMO_DB = ROOT / "var" / "fokus.sqlite3"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password
+TARGET_P95_MS = 100.0
+HELLO_PATH = "/__bench_hello__"
+
+STORE = "store rating (tablet JSON POST)"
+COLD = "case page + graph, cold (after new rating)"
+WARM = "case page + graph, warm (graph cached)"
+LOGIN = "framework: GET /login/ (Django LoginView)"
+HELLO = "framework: bare WSGI hello (same server)"
+OPERATIONS = [STORE, COLD, WARM, LOGIN, HELLO]
+APP_OPERATIONS = {STORE, COLD, WARM}  # the ones the 100 ms target is about
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile (statistics.quantiles, exclusive method, n=20)."""
+    if len(samples) < 2:
+        return samples[0]
+    return statistics.quantiles(samples, n=20)[18]
+
+
+@dataclass
+class Result:
+    operation: str
+    samples_ms: list[float]
+
+    @property
+    def n(self) -> int:
+        return len(self.samples_ms)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95_ms(self) -> float:
+        return p95(self.samples_ms)
+
+
+# --- the server ---------------------------------------------------------------------------
+
+def hello_app(environ, start_response):
+    """The least a WSGI server can answer: no Django at all."""
+    body = b"hello"
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class _WithHello:
+    """The Fokus WSGI app, with HELLO_PATH answered by hello_app before Django sees it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == HELLO_PATH:
+            return hello_app(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def start_server(connections_override=None):
+    """fokus.wsgi.application (plus the hello path) behind Django's threaded WSGI server
+    on 127.0.0.1 and a random port. Returns (thread, base_url); thread.terminate() stops it.
+    connections_override: as in LiveServerTestCase (an in-memory SQLite test database)."""
+    from django.test.testcases import LiveServerThread
+
+    from fokus.wsgi import application
+
+    thread = LiveServerThread("127.0.0.1", lambda _default: _WithHello(application),
+                              connections_override=connections_override, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    return thread, f"http://127.0.0.1:{thread.port}"
+
+
+# --- the client ---------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Browser:
+    """urllib with a cookie jar and no redirects followed (a 302 is an answer to check)."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.jar if c.name == name), "")
+
+    def request(self, path: str, *, data: bytes | None = None, headers=None,
+                method: str | None = None) -> tuple[int, dict, bytes]:
+        req = urllib.request.Request(  # noqa: S310 - always http://127.0.0.1
+            self.base_url + path, data=data, method=method,
+            headers={"Accept-Language": "en", **(headers or {})})
+        try:
+            with self.opener.open(req, timeout=60) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    def get(self, path: str):
+        return self.request(path)
+
+    def post_form(self, path: str, fields: dict):
+        fields = {**fields, "csrfmiddlewaretoken": self.cookie("csrftoken")}
+        data = urllib.parse.urlencode(fields, doseq=True).encode()
+        return self.request(path, data=data, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + path})
+
+    def post_json(self, path: str, payload: dict):
+        return self.request(path, data=json.dumps(payload).encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-CSRFToken": self.cookie("csrftoken")})
+
+    def login(self, username: str, password: str) -> None:
+        self.get("/login/")  # the CSRF cookie
+        status, headers, _body = self.post_form("/login/", {"username": username,
+                                                            "password": password})
+        if status != 302:
+            raise RuntimeError(f"login as {username} failed (HTTP {status})")
+
+
+def _timed(call) -> tuple[float, tuple[int, dict, bytes]]:
+    started = time.perf_counter()
+    answer = call()
+    return (time.perf_counter() - started) * 1000, answer
+
+
+def _expect(status: int, answer, what: str):
+    if answer[0] != status:
+        raise RuntimeError(f"{what}: HTTP {answer[0]} (expected {status}): {answer[2][:300]!r}")
+    return answer
+
+
+# --- the set-up in the database -----------------------------------------------------------
+
+def pick_case(username: str = "anna"):
+    """The open case of the user with the most ratings, and a person in it who can rate
+    ORS (13+) or CORS (6-12) today: (case_id, person_id)."""
+    from django.db.models import Count
+
+    from fokus.cases.models import Case
+
+    cases = (Case.objects.filter(caseworkers__username=username, closed_on__isnull=True)
+             .annotate(n=Count("ratings", distinct=True)).order_by("-n", "pk"))
+    for case in cases:
+        person = _rater_in(case)
+        if person is not None:
+            return case.pk, person.pk
+    raise RuntimeError(f"{username} has no open case with someone aged 6 or more")
+
+
+def _rater_in(case):
+    persons = sorted(case.persons.all(), key=lambda p: (p.age_today < 13, p.pk))
+    return next((p for p in persons if p.age_today >= 6), None)
+
+
+def _answers(instrument_code: str, round_no: int) -> list[str]:
+    """Valid answers for every item of the instrument, a bit different each round
+    (so the graph's spec, and therefore its cache key, changes)."""
+    from fokus.instruments.models import Instrument
+
+    instrument = Instrument.objects.get(code=instrument_code)
+    answers = []
+    for i, item in enumerate(instrument.items.all()):
+        steps = int((item.max_value - item.min_value) / item.step)
+        k = (steps // 3 + 7 * round_no + 3 * i) % (steps + 1)
+        answers.append(str(item.min_value + item.step * k))
+    return answers
+
+
+def _graph_cache_misses() -> int:
+    from fokus.insights.graph import _render_svg
+
+    return _render_svg.cache_info().misses
+
+
+# --- the measurement ----------------------------------------------------------------------
+
+def measure(base_url: str, *, case_id: int, person_id: int, username: str = "anna",
+            password: str = DEMO_PASSWORD, rounds: int = 50, warmup: int = 3,
+            progress=None) -> dict:
+    """Open a meeting in the case, hand the tablet over to person_id, then measure
+    the operations round by round. Returns {"results": [Result...], "cold_misses": int,
+    "instrument": code}."""
+    from django.utils import timezone
+
+    tablet = Browser(base_url)  # the caseworker's tablet, handed over to the family
+    laptop = Browser(base_url)  # the caseworker's own session, showing the case page
+    anonymous = Browser(base_url)
+    tablet.login(username, password)
+    laptop.login(username, password)
+
+    status, headers, _ = tablet.post_form(f"/ratings/cases/{case_id}/meetings/new/", {
+        "held_on": timezone.localdate().isoformat(), "kind": "home_visit",
+        "present": [person_id]})
+    if status != 302:
+        raise RuntimeError(f"starting a meeting failed (HTTP {status})")
+    meeting_path = urllib.parse.urlsplit(headers["Location"]).path  # .../meetings/<id>/
+    step = f"outcome-{person_id}-{person_id}"
+    _expect(302, tablet.post_form(meeting_path + "hand-over/", {"steps": [step]}), "hand over")
+    _status, _h, page = _expect(200, tablet.get("/ratings/screen/"), "family screen")
+    screen = _attr(page, "data-screen")
+    instrument = _instrument_for(person_id)
+
+    case_path = f"/cases/{case_id}/"
+    samples: dict[str, list[float]] = {op: [] for op in OPERATIONS}
+    cold_misses = 0
+    for round_no in range(-warmup, rounds):
+        payload = {"step": 0, "key": str(uuid.uuid4()), "screen": screen,
+                   "answers": _answers(instrument, round_no + warmup)}
+        ms_store, answer = _timed(lambda p=payload: tablet.post_json("/ratings/screen/submit/", p))
+        _expect(201, answer, "store rating")
+        misses = _graph_cache_misses()
+        ms_cold, answer = _timed(lambda: laptop.get(case_path))
+        _expect(200, answer, "case page (cold)")
+        if b"<svg" not in answer[2]:
+            raise RuntimeError("the case page has no graph")
+        cold = _graph_cache_misses() > misses
+        ms_warm, answer = _timed(lambda: laptop.get(case_path))
+        _expect(200, answer, "case page (warm)")
+        ms_login, answer = _timed(lambda: anonymous.get("/login/"))
+        _expect(200, answer, "login page")
+        ms_hello, answer = _timed(lambda: anonymous.get(HELLO_PATH))
+        _expect(200, answer, "hello")
+        if round_no < 0:
+            continue
+        cold_misses += cold
+        for op, ms in ((STORE, ms_store), (COLD, ms_cold), (WARM, ms_warm),
+                       (LOGIN, ms_login), (HELLO, ms_hello)):
+            samples[op].append(ms)
+        if progress and (round_no + 1) % 10 == 0:
+            progress(round_no + 1, rounds)
+    return {"results": [Result(op, samples[op]) for op in OPERATIONS],
+            "cold_misses": cold_misses, "instrument": instrument}
+
+
+def _attr(page: bytes, name: str) -> str:
+    text = page.decode()
+    start = text.index(f'{name}="') + len(name) + 2
+    return text[start:text.index('"', start)]
+
+
+def _instrument_for(person_id: int) -> str:
+    """The outcome instrument the meeting proposes for the person today (ORS or CORS)."""
+    from fokus.cases.models import Person
+    from fokus.ratings.actions import suggest_instrument
+
+    instrument = suggest_instrument("outcome", Person.objects.get(pk=person_id).age_today)
+    if instrument is None:
+        raise RuntimeError("no outcome instrument fits the person's age")
+    return instrument.code
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def table(results: list[Result], target_ms: float = TARGET_P95_MS) -> str:
+    width = max(len(r.operation) for r in results)
+    lines = [f"{'operation':<{width}}  {'n':>4}  {'median ms':>9}  {'p95 ms':>8}  verdict",
+             "-" * (width + 42)]
+    for r in results:
+        if r.operation in APP_OPERATIONS:
+            verdict = "OK" if r.p95_ms < target_ms else "OVER"
+            verdict += f" (target: p95 < {target_ms:.0f} ms)"
+        else:
+            verdict = "reference"
+        lines.append(f"{r.operation:<{width}}  {r.n:>4}  {r.median_ms:>9.1f}  "
+                     f"{r.p95_ms:>8.1f}  {verdict}")
+    return "\n".join(lines)
+
+
+# --- the command --------------------------------------------------------------------------
+
+def _prepare_environment(database_url: str | None) -> str:
+    """Point Django at the bench database before django.setup(). Returns a description."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fokus.settings"
+    os.environ.setdefault("FOKUS_PROFILE", "demo")
+    if database_url:
+        if DEMO_DB.name in database_url and str(DEMO_DB.parent) in database_url:
+            raise SystemExit("refusing to benchmark on the demo database var/fokus.sqlite3")
+        os.environ["DATABASE_URL"] = database_url
+        return database_url
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    RUN_DB.unlink(missing_ok=True)
+    if TEMPLATE_DB.exists():
+        shutil.copyfile(TEMPLATE_DB, RUN_DB)
+    os.environ["DATABASE_URL"] = f"sqlite:///{RUN_DB}"
+    return f"sqlite:///{RUN_DB.relative_to(ROOT)} (a fresh copy of {TEMPLATE_DB.name})"
+
+
+def _prepare_database(own_sqlite: bool) -> str:
+    """Migrate, and generate the demo data if the database is empty."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from fokus.cases.demo import existing_data_reason, generate_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if existing_data_reason():
+        note = "demo data already there"
+    else:
+        summary = generate_demo()
+        note = f"demo data generated in {summary.seconds:.1f} s"
+    if own_sqlite:
+        connections.close_all()
+        shutil.copyfile(RUN_DB, TEMPLATE_DB)  # the next run starts from this
+    return note
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--database-url", default=None,
+                        help="default: a fresh copy of a demo SQLite database under var/bench/")
+    args = parser.parse_args(argv)
+
+    where = _prepare_environment(args.database_url)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from fokus.cases.models import Case
+    from fokus.ratings.models import Rating
+
+    print("Fokus meeting benchmark")
+    print(f"machine   {platform.node()}: {platform.platform()}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    started = time.perf_counter()
+    note = _prepare_database(own_sqlite=args.database_url is None)
+    print(f"database  {connection.vendor} ({connection.settings_dict['ENGINE']}), {where}; "
+          f"{note}; ready in {time.perf_counter() - started:.1f} s")
+    case_id, person_id = pick_case("anna")
+    n_ratings = Rating.objects.filter(case_id=case_id).count()
+    print(f"case      #{case_id} ({Case.objects.get(pk=case_id).reference}), "
+          f"{n_ratings} ratings before the run; anna logged in over HTTP")
+
+    thread, base_url = start_server()
+    print(f"server    django.test.LiveServerThread (ThreadedWSGIServer) serving "
+          f"fokus.wsgi.application on {base_url}; client urllib with cookie jars "
+          f"(a new connection per request)")
+    try:
+        outcome = measure(base_url, case_id=case_id, person_id=person_id, rounds=args.rounds,
+                          warmup=args.warmup,
+                          progress=lambda i, n: print(f"  round {i}/{n}", file=sys.stderr))
+    finally:
+        thread.terminate()
+    print(f"rating    {outcome['instrument']} through POST /ratings/screen/submit/, dated today; "
+          f"cold renders that missed the graph cache: {outcome['cold_misses']}/{args.rounds}")
+    print()
+    print(table(outcome["results"]))
+    print()
+    app = [r for r in outcome["results"] if r.operation in APP_OPERATIONS]
+    over = [r.operation for r in app if r.p95_ms >= TARGET_P95_MS]
+    print(f"verdict   {'all under' if not over else 'OVER'} the {TARGET_P95_MS:.0f} ms p95 "
+          f"target" + (f": {', '.join(over)}" if over else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
