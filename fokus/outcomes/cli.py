@@ -18,7 +18,7 @@ import pandas as pd
 from .alliance import srs_alerts
 from .etr import DEFAULT_MODEL
 from .ratings_csv import read_ratings_csv
-from .series import build_series
+from .series import FLAG_NAMES, build_series
 from .settings import DEFAULT_SETTINGS
 from .summary import summarise, summarise_groups
 from .survival import time_to_wellbeing
@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--by", help="a column to summarise by (e.g. team_id)")
     parser.add_argument("--missing", help="optional CSV of missing ratings: "
                         "case_id, person_id, date, reason (rater_id optional)")
+    parser.add_argument("--exclude", action="append", default=[], choices=list(FLAG_NAMES),
+                        help="leave series with this validity flag out of the summaries "
+                             "(repeatable); the series list still shows them")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     output: dict[str, Any] = {
         "settings": {**settings.to_dict(), "etr_model": model.to_dict()},
         "series": series_records(series, extra),
-        "summary": summarise(series),
+        "summary": summarise(series, args.exclude),
     }
     output["summary"]["left_out"] = series.attrs.get("left_out", {})
     alerts = srs_alerts(read.ratings, settings)
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                           "n_drops": int(alerts["drop"].sum())}
     output["summary"]["time_to_wellbeing"] = time_to_wellbeing(series)
     if args.by:
-        output["groups"] = summarise_groups(series, args.by)
+        output["groups"] = summarise_groups(series, args.by, args.exclude)
         ttw = time_to_wellbeing(series, args.by)
         for key, group in output["groups"].items():
             group["time_to_wellbeing"] = ttw.get(key)

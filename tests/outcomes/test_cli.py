@@ -111,3 +111,16 @@ def test_runs_as_a_module(tmp_path):
         capture_output=True, text=True, cwd=repo, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["n_series"] == 2
+
+
+def test_validity_flags_can_be_excluded(tmp_path, capsys):
+    saw = [f"C9,S1,S1,1990-05-01,ORS,2024-0{m}-01,{x},{x},{x},{x},,T1"
+           for m, x in zip(range(1, 6), ["2.5", "5.0", "2.5", "5.0", "2.5"], strict=True)]
+    code, out, _ = run(tmp_path, capsys, GOOD + saw)
+    data = json.loads(out)
+    assert code == 0 and data["summary"]["flags"]["sawtooth"] == 1
+    assert data["summary"]["n_series"] == 3
+    code, out, _ = run(tmp_path, capsys, GOOD + saw, "--exclude", "sawtooth")
+    data = json.loads(out)
+    assert data["summary"]["n_series"] == 2 and len(data["series"]) == 3
+    assert data["summary"]["excluded_by_flags"] == {"flags": ["sawtooth"], "n_series": 1}
