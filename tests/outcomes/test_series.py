@@ -201,3 +201,24 @@ def test_summary_has_n_and_interval_for_every_figure():
         interval = summary["intervals"][name]
         assert interval["n"] == 5 and interval["method"] in summary["interval_methods"]
     assert summary["pct_improved"] == 100.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=190), st.sampled_from([
+    ("1990-05-01", None, 250), ("2010-01-01", None, 280),
+    ("2015-01-01", None, 320), ("2015-01-01", "MOR", 280)]))
+def test_last_exactly_at_the_cutoff_is_never_recovered(intake, who):
+    birth, rater, cutoff = who
+    at = one([f"{intake / 10:.1f}", f"{cutoff / 10:.1f}"], birth=birth, rater=rater)
+    above = one([f"{intake / 10:.1f}", f"{(cutoff + 1) / 10:.1f}"], birth=birth, rater=rater)
+    assert at["cutoff"] * 10 == cutoff
+    assert at["category"] != "recovered"
+    if cutoff + 1 - intake >= 60:
+        assert above["category"] == "recovered"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=400))
+def test_etr_ceiling_boundary(last):
+    assert one(["32.0", f"{last / 10:.1f}"])["has_etr"]
+    assert not one(["32.1", f"{last / 10:.1f}"])["has_etr"]
