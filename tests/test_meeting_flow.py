@@ -63,9 +63,9 @@ def test_hand_over_locks_the_case_and_the_password_unlocks(world, client):
     assert "Mikkel" in screen.content.decode()
     assert "Hansen" not in screen.content.decode()
     assert screen.content.decode().count('role="slider"') == 4
-    # A child cannot browse the case: it needs the caseworker's login.
+    # A child cannot browse the case: it goes to the caseworker's unlock page.
     case_page = client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}))
-    assert case_page.status_code == 302 and case_page["Location"].startswith("/login/")
+    assert case_page.status_code == 302 and case_page["Location"] == reverse("ratings:unlock")
     wrong = client.post(reverse("ratings:unlock"), {"password": "guess"}, **EN)
     assert wrong.status_code == 200
     assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 302

@@ -20,6 +20,8 @@ MATRIX = {
     "cases:person_add": (lambda w: {"case_id": w.hansen.pk},
                          {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                           "ali": 404, "admin": 404}),
+    "cases:person_privacy": (lambda w: {"case_id": w.hansen.pk, "person_id": w.child.pk},
+                             {"anon": 302, "anna": 405, "bo": 405}),  # POST only
     "ratings:paper_entry": (lambda w: {"case_id": w.hansen.pk},
                             {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                              "ali": 404, "admin": 404}),
@@ -47,6 +49,8 @@ MATRIX = {
     "ratings:kiosk": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
     "ratings:kiosk_submit": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
     "ratings:unlock": (lambda w: {}, {"anon": 302, "anna": 302}),
+    "ratings:kiosk_graph": (lambda w: {"step": 0}, {"anon": 302, "anna": 302, "bo": 302}),
+    "ratings:kiosk_family_graph": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
     # A forged token: a kind refusal, no login needed.
     "cases:rate_by_link": (lambda w: {"token": "forged-token"}, {"anon": 410, "anna": 410}),
     "login": (lambda w: {}, {"anon": 200, "anna": 302}),

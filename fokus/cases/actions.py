@@ -112,3 +112,20 @@ def close_case(user, case: Case, *, closed_on: datetime.date) -> Case:
     case.save(update_fields=["closed_on", "phase"])
     record(user, AccessAction.UPDATE, "case", case.pk, case_id=case.pk, purpose="close")
     return case
+
+
+@transaction.atomic
+def set_ratings_private_from_parents(user, case: Case, person: Person, *, private: bool) -> Person:
+    """Mark a child's ratings as not to be shown to the parents on the family screen
+    (or show them again). Only for a child of this case."""
+    from fokus.cases.models import PersonRole
+
+    if person.case_id != case.pk:
+        raise ValidationError(_("Only people in this case can be changed here."))
+    if person.role != PersonRole.CHILD:
+        raise ValidationError(_("Only a child's ratings can be kept from the parents."))
+    person.ratings_private_from_parents = bool(private)
+    person.save(update_fields=["ratings_private_from_parents"])
+    record(user, AccessAction.UPDATE, "person", person.pk, case_id=case.pk, person_id=person.pk,
+           purpose="ratings private from parents" if private else "ratings shown to parents")
+    return person

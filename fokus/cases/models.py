@@ -155,6 +155,11 @@ class Person(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     # The CPR number is never shown in a list, a URL or a log: see cpr_masked.
     cpr = models.CharField(_("CPR number"), max_length=10, blank=True, editable=False)
+    # A child's own ratings are never shown to the parents on the family screen.
+    ratings_private_from_parents = models.BooleanField(
+        _("ratings not shown to the parents"), default=False,
+        help_text=_("The child has asked that parents don't see the child's ratings."),
+    )
 
     class Meta:
         verbose_name = _("person")

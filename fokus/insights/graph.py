@@ -15,7 +15,8 @@ import datetime
 import functools
 import json
 import statistics
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import vl_convert as vlc
 from django.utils import timezone
@@ -250,10 +251,25 @@ def table_rows(data: CaseData, etr: dict, lang: str = "en") -> list[dict]:
     return rows
 
 
-def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560) -> Graph:
+def only_series(data: CaseData, keep: Callable[[Series], bool]) -> CaseData:
+    """The case data with only the series `keep` accepts (colours stay per person)."""
+    return replace(data, outcome=[x for x in data.outcome if keep(x)],
+                   alliance=[x for x in data.alliance if keep(x)])
+
+
+def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560, *,
+               keep: Callable[[Series], bool] | None = None, label: str | None = None) -> Graph:
+    """The graph of a case; with `keep`, of only the series it accepts (e.g. one
+    person's own ratings on the family screen)."""
+    if keep is not None:
+        data = only_series(data, keep)
+        tracks = [t for t in tracks if keep(t.series)]
     spec = graph_spec(data, lang, width)
-    label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
-        _("Graph of the family's ratings over time; the values are in the table below.")
+    if keep is not None and not data.alliance:
+        spec["vconcat"] = spec["vconcat"][:1]  # no empty alliance panel on a filtered graph
+    if label is None:
+        label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
+            _("Graph of the family's ratings over time; the values are in the table below.")
     etr = {x.key: expected_path(x, data.settings.etr_ceiling) for x in data.outcome}
     return Graph(spec=spec, svg=render_svg(spec, label), summary=summary_lines(data, tracks),
                  rows=table_rows(data, etr, lang), etr=etr)

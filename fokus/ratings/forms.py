@@ -41,6 +41,9 @@ class PaperRatingForm(forms.Form):
         return [self.cleaned_data[f"item{item.position}"] for item in self.items]
 
 
+PRIVATE_OPTION_AGE = 13
+
+
 class MeetingStartForm(forms.Form):
     held_on = forms.DateField(label=_("Date of the meeting"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind of meeting"))
@@ -48,8 +51,13 @@ class MeetingStartForm(forms.Form):
         label=_("Who is present"), coerce=int, widget=forms.CheckboxSelectMultiple,
     )
 
+    private_children = forms.TypedMultipleChoiceField(
+        label=_("The child has asked that parents don't see the child's ratings"),
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Kept for later meetings; it can be changed on the case page."))
+
     def __init__(self, *args, case, **kwargs):
-        from fokus.cases.models import MeetingKind
+        from fokus.cases.models import MeetingKind, PersonRole
 
         super().__init__(*args, **kwargs)
         self.fields["held_on"].initial = timezone.localdate()
@@ -57,6 +65,10 @@ class MeetingStartForm(forms.Form):
         self.fields["kind"].initial = MeetingKind.HOME_VISIT
         self.fields["present"].choices = [
             (p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
+        # Offered (never pre-ticked) for children of 13 and older.
+        self.fields["private_children"].choices = [
+            (p.pk, p.full_name) for p in case.persons.all()
+            if p.role == PersonRole.CHILD and p.age_today >= PRIVATE_OPTION_AGE]
 
 
 class RatingLinkForm(forms.Form):

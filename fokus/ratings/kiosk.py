@@ -2,13 +2,16 @@
 
 Handing over takes the caseworker's login off the session and leaves a kiosk
 grant in its place: the device can then only take the planned ratings of one
-meeting. Every case page sends it to the login page, and the caseworker gets
-back with her password (the unlock view)."""
+meeting. Every other page sends it to the unlock page (KioskMiddleware), and
+the caseworker gets back with her password there."""
 
 import time
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
 from fokus.cases.models import PersonRole
@@ -47,7 +50,8 @@ def plan_for_meeting(meeting, persons):
     return [r for r in rows if r["instrument"] is not None]
 
 
-def start(request, *, user, meeting, steps, show_numbers: bool) -> None:
+def start(request, *, user, meeting, steps, show_numbers: bool, show_alliance: bool = False,
+          show_family_graph: bool = False) -> None:
     """Hand over: the caseworker's login leaves the session; the kiosk grant stays."""
     for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
         request.session.pop(key, None)
@@ -56,7 +60,8 @@ def start(request, *, user, meeting, steps, show_numbers: bool) -> None:
         "user": user.pk, "case": meeting.case_id, "meeting": meeting.pk,
         "steps": [{"person": r["person"].pk, "rater": r["rater"].pk,
                    "instrument": r["instrument"].code} for r in steps],
-        "show_numbers": show_numbers, "started": time.time(), "id": uuid.uuid4().hex,
+        "show_numbers": show_numbers, "show_alliance": show_alliance,
+        "show_family_graph": show_family_graph, "started": time.time(), "id": uuid.uuid4().hex,
     }
 
 
@@ -99,3 +104,35 @@ def wordings(organisation_id, items) -> dict:
     language = (get_language() or "da")[:2]
     return dict(ItemWording.objects.filter(organisation_id=organisation_id, item__in=items,
                                            language=language).values_list("item_id", "text"))
+
+
+# What a device holding the kiosk grant may open: the family screen and nothing else.
+OPEN_WHILE_HANDED_OVER = {"ratings:kiosk", "ratings:kiosk_submit", "ratings:unlock",
+                          "ratings:kiosk_graph", "ratings:kiosk_family_graph"}
+
+
+class KioskMiddleware:
+    """While the tablet is handed over, every page but the family screen, its
+    submissions, its graphs, static files and the unlock page sends the device
+    to the unlock page: a child cannot browse the case file."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if grant(request) is not None and not self._open(request.path_info):
+            return redirect("ratings:unlock")
+        return self.get_response(request)
+
+    @staticmethod
+    def _open(path: str) -> bool:
+        static = settings.STATIC_URL or "/static/"
+        if not static.startswith("/"):
+            static = "/" + static
+        if path.startswith(static):
+            return True
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        return match.view_name in OPEN_WHILE_HANDED_OVER

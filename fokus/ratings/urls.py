@@ -15,4 +15,6 @@ urlpatterns = [
     path("screen/", views.kiosk_screen, name="kiosk"),
     path("screen/submit/", views.kiosk_submit, name="kiosk_submit"),
     path("screen/unlock/", views.unlock, name="unlock"),
+    path("screen/graph/<int:step>/", views.kiosk_graph, name="kiosk_graph"),
+    path("screen/graph/family/", views.kiosk_family_graph, name="kiosk_family_graph"),
 ]

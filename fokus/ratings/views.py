@@ -19,6 +19,11 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases import access
 from fokus.cases import actions as case_actions
+from fokus.cases.models import Person
+from fokus.insights.graph import case_graph, only_series
+from fokus.insights.series import case_series
+from fokus.insights.signals import case_signals
+from fokus.insights.views import case_insights
 from fokus.instruments.access import usable_instruments
 from fokus.instruments.models import Instrument
 from fokus.ratings import actions, kiosk, links
@@ -80,6 +85,9 @@ def meeting_start(request, case_id: int):
                 request.user, case, held_on=form.cleaned_data["held_on"],
                 kind=form.cleaned_data["kind"],
                 participants=[persons[i] for i in form.cleaned_data["present"]])
+            for person_id in form.cleaned_data["private_children"]:
+                case_actions.set_ratings_private_from_parents(
+                    request.user, case, persons[person_id], private=True)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -91,7 +99,7 @@ def meeting_start(request, case_id: int):
 @login_required
 def meeting(request, case_id: int, meeting_id: int):
     """The meeting: who rates what (instrument proposed by age), hand-over, missing reasons."""
-    case = access.get_case_for_user(request.user, case_id, purpose="meeting")
+    case = access.get_case_detail_for_user(request.user, case_id, purpose="meeting")
     meeting = _meeting_for(case, meeting_id)
     persons = list(meeting.participants.all())
     plan = kiosk.plan_for_meeting(meeting, persons)
@@ -105,7 +113,8 @@ def meeting(request, case_id: int, meeting_id: int):
             row["checked"] = False
     return render(request, "ratings/meeting.html", {
         "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices,
-        "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings()})
+        "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings(),
+        "insights": case_insights(case)})
 
 
 @login_required
@@ -121,7 +130,9 @@ def hand_over(request, case_id: int, meeting_id: int):
         flash.error(request, _("Choose at least one rating to take."))
         return redirect("ratings:meeting", case_id=case.pk, meeting_id=meeting.pk)
     kiosk.start(request, user=request.user, meeting=meeting, steps=steps,
-                show_numbers=request.POST.get("show_numbers") == "on")
+                show_numbers=request.POST.get("show_numbers") == "on",
+                show_alliance=request.POST.get("show_alliance") == "on",
+                show_family_graph=request.POST.get("show_family_graph") == "on")
     return redirect("ratings:kiosk")
 
 
@@ -205,7 +216,69 @@ def kiosk_screen(request):
         "steps": _screen_steps(case, steps), "show_numbers": grant.get("show_numbers", False),
         "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings(),
         "screen_id": grant.get("id", ""), "kiosk": True,
+        "show_family_graph": grant.get("show_family_graph", False),
     })
+
+
+def _screen_graph(request, grant, keep, *, label: str, empty: str):
+    """A graph fragment for the family screen: only the series `keep` accepts."""
+    user = get_user_model().objects.filter(pk=grant["user"], is_active=True).first()
+    if user is None:
+        raise Http404
+    case = access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph")
+    lang = "en" if (translation.get_language() or "da").startswith("en") else "da"
+    data = case_series(case)
+    tracks, _signals = case_signals(data, lang)
+    shown = only_series(data, keep)
+    graph = None
+    if shown.outcome or shown.alliance:
+        graph = case_graph(data, tracks, lang, width=480, keep=keep, label=label)
+    return render(request, "ratings/_screen_graph.html", {
+        "graph": graph, "empty": empty, "show_numbers": grant.get("show_numbers", False)})
+
+
+def kiosk_graph(request, step: int):
+    """After a person rated on the family screen: their own graph, and nobody else's.
+    Their alliance only if the caseworker chose to show it to the family."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return redirect("cases:list" if request.user.is_authenticated else "login")
+    if not 0 <= step < len(grant["steps"]):
+        raise Http404
+    rater_id = grant["steps"][step]["rater"]
+    show_alliance = grant.get("show_alliance", False)
+
+    def keep(x):
+        if x.measures == "alliance":
+            return show_alliance and x.rater_id == rater_id
+        return x.person_id == rater_id and x.rater_id == rater_id
+
+    return _screen_graph(request, grant, keep,
+                         label=_("Your ratings over time; the values are in the table below."),
+                         empty=_("Your graph appears when your rating is saved."))
+
+
+def kiosk_family_graph(request):
+    """At the end of the family screen, if the caseworker chose it: everyone's outcome
+    lines, but never the ratings of a child kept from the parents."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return redirect("cases:list" if request.user.is_authenticated else "login")
+    if not grant.get("show_family_graph"):
+        raise Http404
+    show_alliance = grant.get("show_alliance", False)
+    private = set(Person.objects.filter(case_id=grant["case"], ratings_private_from_parents=True)
+                  .values_list("pk", flat=True))
+
+    def keep(x):
+        if x.rater_id in private:
+            return False
+        return x.measures == "outcome" or show_alliance
+
+    return _screen_graph(request, grant, keep,
+                         label=_("The family's ratings over time; the values are in the table "
+                                 "below."),
+                         empty=_("The family graph appears when the ratings are saved."))
 
 
 def _parse_submission(request):

@@ -127,7 +127,7 @@ def test_a_whole_meeting_on_the_tablet(page, browser_world, log_in):
 
     # A child cannot browse the case; the caseworker unlocks with her password.
     page.goto(f"/cases/{world.hansen.pk}/")
-    assert "/login/" in page.url
+    assert "/ratings/screen/unlock/" in page.url
     page.goto("/ratings/screen/unlock/")
     assert_accessible(page, "unlock")
     page.get_by_label("Your password").fill("wrong")

@@ -79,7 +79,25 @@
     }
     updateOverall();
   }
+  /* ---- the graph after rating: the person's own, and the family's at the end ---- */
+  function loadGraph(box) {
+    if (!box || !box.dataset.graphUrl || box.dataset.loading) { return; }
+    box.dataset.loading = "1";
+    fetch(box.dataset.graphUrl, {credentials: "same-origin"}).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (html !== null) { box.innerHTML = html; box.dataset.loaded = "1"; }
+    }).catch(function () { /* no network: the graph comes with the next saved rating */ })
+      .then(function () { delete box.dataset.loading; });
+  }
+  function loadFamilyGraph() {
+    var end = document.querySelector(".step-end");
+    if (!end || end.hidden || pending().length) { return; }
+    var box = end.querySelector(".family-graph");
+    if (box && !box.dataset.loaded) { loadGraph(box); }
+  }
   function updateOverall() {
+    loadFamilyGraph();
     var overall = document.querySelector(".overall-status");
     if (!overall) { return; }
     var waiting = pending().length > 0;
@@ -119,6 +137,8 @@
       if (response.status === 200 || response.status === 201) {
         drop(entry.key);
         statusOf(entry, strings.saved, "saved");
+        var section = document.querySelector('.step[data-step="' + entry.step + '"]');
+        if (section && entry.url === submitUrl) { loadGraph(section.querySelector(".step-graph")); }
       } else if (response.status >= 400 && response.status < 500) {
         return response.json().catch(function () { return {errors: []}; }).then(function (body) {
           drop(entry.key);
