@@ -9,7 +9,9 @@ from fokus.instruments.models import (
     Instrument,
     InstrumentLicence,
     OrganisationSetting,
+    ParameterSetInForce,
 )
+from fokus.outcomes.etr import DEFAULT_MODEL, EtrModel, EtrParameterSet
 
 
 def settings_in_force(organisation_id: int, on: datetime.date) -> dict[str, dict]:
@@ -40,3 +42,27 @@ def usable_instruments(organisation_id: int, on: datetime.date) -> list[Instrume
     licensed = {f for f in Family if has_licence(organisation_id, f, on)}
     return [i for i in Instrument.objects.filter(active=True).prefetch_related("items")
             if i.family in licensed]
+
+
+def etr_model_in_force(organisation_id: int, on: datetime.date) -> EtrModel:
+    """The ETR parameter sets in force for an organisation on a date: the set an
+    administrator put in force (ParameterSetInForce), or the published sets."""
+    chosen = (ParameterSetInForce.objects.filter(organisation_id=organisation_id,
+                                                 valid_from__lte=on)
+              .select_related("parameter_set").order_by("-valid_from").first())
+    if chosen is None:
+        return DEFAULT_MODEL
+    return etr_model_from_parameters(chosen.parameter_set.parameters,
+                                     name=chosen.parameter_set.name, valid_from=chosen.valid_from)
+
+
+def etr_model_from_parameters(parameters: dict, *, name: str,
+                              valid_from: datetime.date | None = None) -> EtrModel:
+    """An EtrModel from a ParameterSet's stored parameters (EtrModel.to_dict layout);
+    a set it does not name is the published one."""
+    sets = {key: EtrParameterSet.from_dict(parameters[key]) if key in parameters
+            else getattr(DEFAULT_MODEL, key)
+            for key in ("short_adult", "short_youth", "long_adult", "long_youth")}
+    return EtrModel(name=name, valid_from=valid_from,
+                    short_term_max=int(parameters.get("short_term_max",
+                                                      DEFAULT_MODEL.short_term_max)), **sets)

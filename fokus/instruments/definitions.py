@@ -6,6 +6,8 @@ administrator enters it under the organisation's licence. WHO-5 is free to use.
 
 from decimal import Decimal
 
+from fokus.outcomes.etr import DEFAULT_MODEL
+
 _LINE = {"min_value": Decimal("0.0"), "max_value": Decimal("10.0"), "step": Decimal("0.1")}
 _FACES = {
     "min_value": Decimal("1"), "max_value": Decimal("4"), "step": Decimal("1"),
@@ -67,21 +69,8 @@ INSTRUMENTS = [
      ]),
 ]
 
-# Better Outcomes Now public algorithm code, 2023 parameters (fit-reference.md section 3).
-PUBLISHED_ETR = {
-    "short_adult": {"mean": [20.192794, 3.391172, -0.51855, 0.027243],
-                    "by_intake": [0.968895, -0.281445, 0.049636, -0.002821],
-                    "flatten": 9, "target_flatten": 5, "max_meetings": 12},
-    "short_youth": {"mean": [20.311051, 3.876662, -0.617576, 0.032964],
-                    "by_intake": [0.961832, -0.302422, 0.053757, -0.003009],
-                    "flatten": 9, "target_flatten": 5, "max_meetings": 12},
-    "long_adult": {"mean": [20.729503, 1.241249, -0.080747, 0.001847],
-                   "by_intake": [0.883757, -0.082032, 0.005535, -0.000126],
-                   "flatten": 22, "target_flatten": 22, "max_meetings": 25},
-    "long_youth": {"mean": [21.217437, 1.540001, -0.109128, 0.002615],
-                   "by_intake": [0.894288, -0.103598, 0.007662, -0.00019],
-                   "flatten": 22, "target_flatten": 22, "max_meetings": 25},
-}
+# The published ETR sets (fit-reference.md section 3) as the engine holds them.
+PUBLISHED_ETR = DEFAULT_MODEL.to_dict()
 PUBLISHED_ETR_NAME = "Better Outcomes Now 2023 (published)"
 PUBLISHED_ETR_SOURCE = "Better Outcomes Now public algorithm code, 2023 parameters"
 

@@ -262,3 +262,14 @@ class ParameterSetInForce(models.Model):
     def __str__(self) -> str:
         return f"{self.parameter_set} ({self.valid_from})"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        # The graph and the signals place the expected path by meeting number; a set
+        # fitted on elapsed weeks is stored for comparison but cannot be put in force yet.
+        scales = {part.get("time_scale", "meeting") for key, part in
+                  (self.parameter_set.parameters or {}).items() if isinstance(part, dict)}
+        if scales - {"meeting"}:
+            raise ValidationError(_("Only a parameter set fitted on meeting number can be put "
+                                    "in force."))
+
