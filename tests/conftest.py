@@ -33,6 +33,14 @@ class World:
         from fokus.cases.models import Team, Unit
         from fokus.instruments.models import InstrumentLicence
 
+        # A transactional test flushes every table, the seeded instruments included.
+        from django.apps import apps
+
+        from fokus.instruments.definitions import seed
+        from fokus.instruments.models import Instrument
+
+        if not Instrument.objects.exists():
+            seed(apps)
         today = timezone.localdate()
         self.org = actions.create_organisation("Testkommune",
                                                settings_valid_from=datetime.date(2000, 1, 1))

@@ -74,13 +74,8 @@ def log_in(page):
 
 @pytest.fixture
 def browser_world(transactional_db):
-    from django.apps import apps
-
-    from fokus.instruments.definitions import seed
     from tests.conftest import World
 
-    # A transactional test flushes the tables, seeded instruments included.
-    seed(apps)
     return World()
 
 
