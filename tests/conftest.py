@@ -28,16 +28,14 @@ class World:
     """Everything the personas need, created once per test."""
 
     def __init__(self):
-        from fokus.accounts.models import Role, User
-        from fokus.cases import actions
-        from fokus.cases.models import Team, Unit
-        from fokus.instruments.models import InstrumentLicence
-
         # A transactional test flushes every table, the seeded instruments included.
         from django.apps import apps
 
+        from fokus.accounts.models import Role, User
+        from fokus.cases import actions
+        from fokus.cases.models import Team, Unit
         from fokus.instruments.definitions import seed
-        from fokus.instruments.models import Instrument
+        from fokus.instruments.models import Instrument, InstrumentLicence
 
         if not Instrument.objects.exists():
             seed(apps)

@@ -8,7 +8,7 @@ from fokus.cases.access import get_case_detail_for_user
 from fokus.insights.graph import case_graph, expected_path, graph_spec
 from fokus.insights.series import Point, Series, case_series
 from fokus.insights.signals import case_signals
-from fokus.outcomes import DEFAULT_SETTINGS
+from fokus.outcomes import DEFAULT_MODEL, DEFAULT_SETTINGS
 
 D0 = datetime.date(2025, 1, 6)
 
@@ -92,7 +92,7 @@ def _series(scores, age_group):
                          [("adult", 19.2, 27.23), ("youth", 20.1, 28.42), ("child", 20.1, 28.42)])
 def test_etr_path_matches_the_worked_examples(age_group, intake, target):
     # Two ratings each; the path is extended ahead, so meeting 6 (t=5) is the target.
-    path = expected_path(_series([intake, intake + 1.1], age_group), 32.0, ahead=4)
+    path = expected_path(_series([intake, intake + 1.1], age_group), 32.0, DEFAULT_MODEL, ahead=4)
     assert path[0].value == intake and path[0].day == day(0)
     assert path[1].day == day(1)
     assert path[5].meeting == 6
@@ -101,7 +101,7 @@ def test_etr_path_matches_the_worked_examples(age_group, intake, target):
 
 
 def test_no_expected_path_above_the_ceiling():
-    assert expected_path(_series([33.0, 34.0], "adult"), DEFAULT_SETTINGS.etr_ceiling) == []
+    assert expected_path(_series([33.0, 34.0], "adult"), DEFAULT_SETTINGS.etr_ceiling, DEFAULT_MODEL) == []
 
 
 def test_etr_in_spec_starts_at_intake(family):

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from fokus.audit.models import AccessLogEntry
 from fokus.cases.demo import generate_demo
@@ -72,3 +73,32 @@ def test_too_few_series_is_a_clear_error(db):
     actions.create_organisation("Lille Kommune", settings_valid_from=datetime.date(2020, 1, 1))
     with pytest.raises(CommandError, match="at least 20 are needed"):
         call_command("calibrate-etr", organisation="Lille Kommune")
+
+
+def test_the_case_graph_uses_the_set_in_force_and_says_so(world, login):
+    from django.urls import reverse
+
+    published = ParameterSet.objects.get(organisation=None)
+    parameters = dict(published.parameters)
+    # A local set that expects no change at all: the path stays at the intake.
+    parameters["short_adult"] = dict(parameters["short_adult"], mean=[20.0, 0, 0, 0],
+                                     by_intake=[1.0, 0, 0, 0])
+    flat = ParameterSet.objects.create(organisation=world.org, name="Flad lokal kurve",
+                                       source="test", parameters=parameters,
+                                       fitted_on=datetime.date(2020, 1, 1))
+    ParameterSetInForce.objects.create(organisation=world.org, parameter_set=flat,
+                                       valid_from=datetime.date(2020, 1, 1))
+    day = timezone.localdate() - datetime.timedelta(days=60)
+    world.rate(world.mother, "ORS", ["4", "4", "4", "4"], on=day)
+    world.rate(world.mother, "ORS", ["5", "5", "5", "5"])
+    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    assert "Flad lokal kurve" in html
+    # Sara (adult, intake 16.0) is on track against a flat path: green, not below it.
+    from fokus.cases.access import get_case_detail_for_user
+    from fokus.insights.series import case_series
+    from fokus.insights.signals import case_signals
+
+    data = case_series(get_case_detail_for_user(world.anna, world.hansen.pk))
+    tracks, _signals = case_signals(data, "en")
+    assert [t.colour for t in tracks if t.label == "Sara"] == ["green"]
+    assert data.model.name == "Flad lokal kurve"

@@ -24,7 +24,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from fokus.insights.series import CaseData, Series
-from fokus.outcomes import etr_path, to_tenths
+from fokus.outcomes import EtrModel, etr_path, to_tenths
 
 # Okabe-Ito: distinguishable with colour-blindness, and of different lightness.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -62,15 +62,16 @@ class EtrPoint:
     value: float
 
 
-def expected_path(series: Series, ceiling: float, ahead: int = ETR_AHEAD) -> list[EtrPoint]:
-    """The ETR path of a series from its intake (fokus.outcomes.etr_path, published
-    parameters): meeting m is dated at the series' m-th rating, and the path goes
+def expected_path(series: Series, ceiling: float, model: EtrModel,
+                  ahead: int = ETR_AHEAD) -> list[EtrPoint]:
+    """The ETR path of a series from its intake (fokus.outcomes.etr_path, with the
+    parameter sets in force): meeting m is dated at the series' m-th rating, and the path goes
     on `ahead` meetings at the series' usual interval. Empty above the ceiling or
     for instruments outside the statistics (the young-child scales)."""
     if not series.points or not series.in_statistics or to_tenths(series.intake) > to_tenths(ceiling):
         return []
     n = len(series.points)
-    path = etr_path(series.intake, series.etr_group, n, length=n + ahead)
+    path = etr_path(series.intake, series.etr_group, n, model, length=n + ahead)
     days = [p.day for p in series.points]
     gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False) if (b - a).days > 0]
     step = datetime.timedelta(days=int(statistics.median(gaps)) if gaps else 14)
@@ -100,7 +101,7 @@ def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
     t = _texts(lang)
     s = data.settings
     days = [p.day for x in data.outcome + data.alliance for p in x.points]
-    etr = {x.key: expected_path(x, s.etr_ceiling) for x in data.outcome}
+    etr = {x.key: expected_path(x, s.etr_ceiling, data.model) for x in data.outcome}
     days += [e.day for path in etr.values() for e in path]
     first = min(days) if days else timezone.localdate()
     last = max(days) if days else first
@@ -270,6 +271,6 @@ def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560, *,
     if label is None:
         label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
             _("Graph of the family's ratings over time; the values are in the table below.")
-    etr = {x.key: expected_path(x, data.settings.etr_ceiling) for x in data.outcome}
+    etr = {x.key: expected_path(x, data.settings.etr_ceiling, data.model) for x in data.outcome}
     return Graph(spec=spec, svg=render_svg(spec, label), summary=summary_lines(data, tracks),
                  rows=table_rows(data, etr, lang), etr=etr)

@@ -37,7 +37,7 @@ def meeting_scores(case, meeting, data) -> list[ScoreRow]:
                     from fokus.insights.graph import expected_path
 
                     path = etr_by_key.setdefault(x.key, {e.day: e.value for e in expected_path(
-                        x, data.settings.etr_ceiling)})
+                        x, data.settings.etr_ceiling, data.model)})
                     expected = path.get(p.day)
                 rows.append(ScoreRow(x.label("da"), "/".join(x.instruments), p.total, expected,
                                      x.cutoff))

@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from fokus.instruments.access import settings_in_force
-from fokus.outcomes import OutcomeSettings
+from fokus.instruments.access import etr_model_in_force, settings_in_force
+from fokus.outcomes import EtrModel, OutcomeSettings
 
 RATER_LABEL_DA = "{rater} om {person}"  # Danish record (PDF, journal text): see record.py
 
@@ -80,6 +80,7 @@ class CaseData:
     meetings: list  # cases.Meeting, in date order
     missing: list  # ratings.MissingRating
     settings: OutcomeSettings
+    model: EtrModel  # the ETR parameter sets in force
     person_order: list[int]
     names: dict[int, str]
 
@@ -126,7 +127,10 @@ def case_series(case, *, on: datetime.date | None = None) -> CaseData:
     order = {p.pk: i for i, p in enumerate(persons)}
     ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk))
     first_day = ratings[0].rated_on if ratings else (on or case.opened_on)
+    # Settings and ETR sets are those in force at the case's first rating, so a later
+    # change of settings does not rewrite a running case's graph.
     s = outcome_settings(case.organisation_id, first_day)
+    model = etr_model_in_force(case.organisation_id, first_day)
     by_key: dict[tuple, Series] = {}
     for r in ratings:
         measures = r.instrument.measures
@@ -160,6 +164,7 @@ def case_series(case, *, on: datetime.date | None = None) -> CaseData:
         meetings=sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk)),
         missing=list(case.missing_ratings.all()),
         settings=s,
+        model=model,
         person_order=[p.pk for p in persons],
         names={p.pk: p.first_name for p in persons},
     )

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from fokus.insights.defaults import DEFAULT_PROMPTS
 from fokus.insights.models import ConversationPrompt, SignalKind
 from fokus.insights.series import CaseData, Series
-from fokus.outcomes import etr_at, on_track_signal, to_tenths
+from fokus.outcomes import EtrModel, etr_at, on_track_signal, to_tenths
 
 FAR_APART = 10.0  # points between two raters about the same person at the same date
 NO_RATING_MEETINGS = 2  # no rating at the last this many meetings
@@ -49,12 +49,13 @@ def _t(x: float) -> int:
     return to_tenths(x)
 
 
-def track_of(series: Series, s, lang: str = "en") -> Track:
-    colour = on_track_signal(series.scores, series.etr_group, s) if series.in_statistics else "grey"
+def track_of(series: Series, s, model: EtrModel, lang: str = "en") -> Track:
+    colour = (on_track_signal(series.scores, series.etr_group, s, model)
+              if series.in_statistics else "grey")
     expected = None
     n = len(series.points)
     if series.in_statistics and n >= 2 and _t(series.intake) <= s.etr_ceiling_t:
-        expected = round(etr_at(series.intake, series.etr_group, n, n), 1)
+        expected = round(etr_at(series.intake, series.etr_group, n, n, model), 1)
     return Track(series, series.label(lang), colour, n, series.intake, series.last, expected)
 
 
@@ -154,7 +155,7 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
     urgent first, each with its conversation prompt."""
     lang = _lang(lang)
     s = data.settings
-    tracks = [track_of(x, s, lang) for x in data.outcome]
+    tracks = [track_of(x, s, data.model, lang) for x in data.outcome]
     found: list[Signal] = []
     for track in tracks:
         x = track.series

@@ -27,7 +27,8 @@ def case_insights(case) -> dict:
     tracks, signals = case_signals(data, lang)
     has_ratings = bool(data.outcome or data.alliance)
     graph = case_graph(data, tracks, lang) if has_ratings else None
-    return {"graph": graph, "tracks": tracks, "signals": signals, "has_ratings": has_ratings}
+    return {"graph": graph, "tracks": tracks, "signals": signals, "has_ratings": has_ratings,
+            "model_name": data.model.name, "settings_from": data.settings.valid_from}
 
 
 def _meeting(case, request):
