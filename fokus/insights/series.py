@@ -12,12 +12,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fokus.instruments.access import etr_model_in_force, settings_in_force
 from fokus.outcomes import EtrModel, OutcomeSettings
-
-RATER_LABEL_DA = "{rater} om {person}"  # Danish record (PDF, journal text): see record.py
 
 
 @dataclass
@@ -50,10 +49,9 @@ class Series:
     def label(self, lang: str = "en") -> str:
         if self.is_self or self.measures == "alliance":
             return self.rater_name
-        if lang == "da":
-            return RATER_LABEL_DA.format(rater=self.rater_name, person=self.person_name)
-        return _("%(rater)s about %(person)s") % {"rater": self.rater_name,
-                                                  "person": self.person_name}
+        with translation.override(lang):
+            return _("%(rater)s about %(person)s") % {"rater": self.rater_name,
+                                                      "person": self.person_name}
 
     @property
     def scores(self) -> list[float]:
