@@ -10,6 +10,9 @@ from fokus.cases import access, actions
 from fokus.cases.forms import CaseSearchForm, PersonForm
 from fokus.insights.views import case_insights
 
+LATEST_MEETINGS = 10
+LATEST_RATINGS = 24
+
 
 @login_required
 def home(request):
@@ -36,8 +39,15 @@ def case_list(request):
 def case_detail(request, case_id: int):
     case = access.get_case_detail_for_user(request.user, case_id)
     ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk), reverse=True)
-    return render(request, "cases/case_detail.html", {"case": case, "ratings": ratings,
-                                                      "insights": case_insights(case)})
+    meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk), reverse=True)
+    # The latest first, and only the latest unless asked: the graph shows the history.
+    show_all = request.GET.get("all") == "1"
+    return render(request, "cases/case_detail.html", {
+        "case": case, "insights": case_insights(case), "show_all": show_all,
+        "ratings": ratings if show_all else ratings[:LATEST_RATINGS], "n_ratings": len(ratings),
+        "meetings": meetings if show_all else meetings[:LATEST_MEETINGS],
+        "n_meetings": len(meetings),
+    })
 
 
 @login_required
