@@ -10,7 +10,7 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes clean-demo
+.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes bench-meeting clean-demo
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ test-postgres: venv
 ## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)
 messages: venv
 	cd fokus && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus compilemessages
+
+## make bench-meeting: storing a rating and the case page with its graph, over real HTTP
+bench-meeting: venv
+	$(PY) bench/meeting_bench.py
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
 bench-outcomes: venv
