@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("--reader", choices=["auto", "pandas"], default="auto",
                         help="auto: DuckDB fast path when installed; pandas: the C parser only")
+    parser.add_argument("--engine", choices=["in-memory", "out-of-core"], default="in-memory",
+                        help="out-of-core: series_from_csv (DuckDB buckets, experimental)")
     args = parser.parse_args(argv)
 
     path = BENCH_DIR / f"ratings_{args.ratings}.csv"
@@ -195,25 +197,39 @@ def main(argv: list[str] | None = None) -> int:
 
     from fokus.outcomes import build_series, read_ratings_csv, summarise, summarise_groups
 
+    stages: dict[str, float] = {}
     t0 = time.perf_counter()
-    read = read_ratings_csv(path, engine=args.reader)
-    t1 = time.perf_counter()
-    if read.errors:
-        print(f"{len(read.errors)} invalid rows, e.g. {read.errors[:3]}")
-        return 1
-    series = build_series(read.ratings)
+    if args.engine == "out-of-core":
+        from fokus.outcomes.engine import series_from_csv
+
+        result = series_from_csv(path, timings=stages)
+        t1 = time.perf_counter()
+        if result.errors:
+            print(f"{len(result.errors)} invalid rows, e.g. {result.errors[:3]}")
+            return 1
+        series, n_ratings = result.series, result.n_ratings
+    else:
+        read = read_ratings_csv(path, engine=args.reader)
+        t1 = time.perf_counter()
+        if read.errors:
+            print(f"{len(read.errors)} invalid rows, e.g. {read.errors[:3]}")
+            return 1
+        series = build_series(read.ratings)
+        n_ratings = len(read.ratings)
     t2 = time.perf_counter()
     summary = summarise(series)
     groups = summarise_groups(series, args.by)
     t3 = time.perf_counter()
     peak = peak_rss_mib()
 
-    print(f"file: {path.name}, {len(read.ratings):,} ratings, {size_mib:,.0f} MiB, "
-          f"reader {args.reader}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"file: {path.name}, {n_ratings:,} ratings, {size_mib:,.0f} MiB, "
+          f"reader {args.reader}, engine {args.engine}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"outcome series: {summary['n_series']:,} ({summary['n_eligible']:,} eligible), "
           f"{len(groups)} groups by {args.by}")
     print(f"engine: read+validate {t1 - t0:.2f} s, series {t2 - t1:.2f} s, "
           f"summaries {t3 - t2:.2f} s, total {t3 - t0:.2f} s")
+    if stages:
+        print("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
     print(f"peak memory (maxrss): {peak:,.0f} MiB (before the engine: {rss_before:,.0f} MiB)")
     print("engine summary: " + ", ".join(
         f"{k}={summary[k]:.4f}" for k in ("mean_intake", "mean_change", "pre_post_es",

@@ -1,0 +1,316 @@
+"""Outcome series straight from a ratings CSV file, out of core (fit-reference.md section 6).
+
+`series_from_csv(path)` gives the same `build_series` frame (and the same
+errors) as `read_ratings_csv(path)` followed by `build_series(ratings)`, with
+time and memory that do not grow with the whole file:
+
+1. DuckDB streams the file once (all columns as text, a row number for the
+   file line). One SQL expression per row checks it against a canonical form
+   that is a strict subset of the rules in ratings_csv (scores "7.3", "7",
+   "10.0" or a Danish "7,3"; dates YYYY-MM-DD; ids without surrounding
+   spaces; a total equal to the item sum; the instrument's required fields).
+   Outcome rows (ORS/CORS) that pass are typed (scores in integer tenths,
+   dates as day numbers) and written to K Parquet buckets by a hash of
+   case_id, so every series lies in one bucket. Rows that fail are kept
+   aside, only to be counted.
+2. If any row fails, or the file is unusual in any way (a blank line, a
+   quoted line break, a ragged row, bad UTF-8, odd header), the reference
+   path runs instead (the pandas reader, then build_series): every error
+   message and line number comes from one place, all or nothing.
+3. Otherwise each bucket is read in file order and `build_series` runs on it;
+   only the per-series rows are kept and put back in the reference order
+   (the order of each series' first rating in the file).
+
+Peak memory is then about one bucket plus the per-series table, not the file.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike, fspath
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._duckdb_reader import _line_count, _quote, _sql_list
+from .etr import DEFAULT_MODEL, EtrModel
+from .ratings_csv import (
+    FOUR_LINE_INSTRUMENTS,
+    INSTRUMENTS,
+    ITEM_COLUMNS,
+    KNOWN_COLUMNS,
+    NEEDS_BIRTH_DATE,
+    OUTCOME_INSTRUMENTS,
+    REQUIRED_COLUMNS,
+    RowError,
+    read_ratings_csv,
+)
+from .series import build_series
+from .settings import DEFAULT_SETTINGS, OutcomeSettings
+
+BUCKET_BYTES = 48 * 2**20  # about this much CSV per bucket
+_POS = "__fokus_pos"  # the file row number, carried through build_series as a group column
+
+
+@dataclass
+class SeriesResult:
+    """The series frame (empty when there is any error), the errors, and how it ran."""
+
+    series: pd.DataFrame
+    errors: list[RowError] = field(default_factory=list)
+    path: str = "reference"  # "duckdb" (out of core) or "reference" (pandas reader)
+    n_ratings: int = 0
+
+
+def series_from_csv(
+    source: str | PathLike[str],
+    settings: OutcomeSettings = DEFAULT_SETTINGS,
+    model: EtrModel = DEFAULT_MODEL,
+    missing: pd.DataFrame | None = None,
+    group_columns: Sequence[str] | None = None,
+    buckets: int | None = None,
+    engine: str = "auto",
+    timings: dict[str, float] | None = None,
+) -> SeriesResult:
+    """Read, validate and build every outcome series of a ratings CSV file.
+
+    The result equals `build_series(read_ratings_csv(source).ratings, ...)`
+    (the same columns, values, order and `attrs["left_out"]`), and when the
+    file has errors, the same errors. engine: "auto" (the out-of-core DuckDB
+    path when duckdb is installed, else the reference) or "pandas" (the
+    reference path only). `timings`, when given, receives seconds per stage.
+    """
+    clock = _Clock(timings)
+    if engine not in ("auto", "pandas"):
+        raise ValueError(f"unknown engine {engine!r}")
+    if engine == "auto":
+        fast = _fast(fspath(source), settings, model, missing, group_columns, buckets, clock)
+        if fast is not None:
+            return fast
+    read = read_ratings_csv(source, engine="pandas")
+    clock.lap("read (reference)")
+    if read.errors:
+        return SeriesResult(pd.DataFrame(), read.errors, "reference", 0)
+    series = build_series(read.ratings, settings, model, missing=missing,
+                          group_columns=group_columns)
+    clock.lap("series (reference)")
+    return SeriesResult(series, [], "reference", len(read.ratings))
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+        self.last = now
+
+
+def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
+          missing: pd.DataFrame | None, group_columns: Sequence[str] | None,
+          buckets: int | None, clock: _Clock) -> SeriesResult | None:
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    try:
+        lines = _line_count(path)
+        size = Path(path).stat().st_size
+    except OSError:
+        return None
+    if lines < 2:
+        return None
+    k = buckets if buckets else max(1, min(256, math.ceil(size / BUCKET_BYTES)))
+    with tempfile.TemporaryDirectory(prefix="fokus-outcomes-") as tmp:
+        con = duckdb.connect()
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.execute("SET preserve_insertion_order = true")
+            con.execute(f"SET temp_directory = '{_literal(tmp)}/spill'")
+            con.execute("SET memory_limit = '1GB'")
+            return _run(con, path, lines, k, Path(tmp), settings, model, missing,
+                        group_columns, clock)
+        except (duckdb.Error, UnicodeDecodeError, ValueError):
+            clock.lap("duckdb (gave up)")
+            return None
+        finally:
+            con.close()
+
+
+def _category(column: pd.Series) -> pd.Series:
+    return column.astype("category")
+
+
+def _trimmed(column: pd.Series) -> bool:
+    """No text of the category column has surrounding whitespace."""
+    cats = column.cat.categories
+    return all(str(c) == str(c).strip() for c in cats)
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _source(path: str) -> str:
+    return (f"read_csv('{_literal(path)}', header = true, all_varchar = true, delim = ',', "
+            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false)")
+
+
+# Python's str.strip removes these at either end (ASCII controls and space, and
+# any non-ASCII whitespace); a field starting or ending with one of them, or
+# with any non-ASCII character, is left to the pandas reader.
+_UNTRIMMED = r"^[\x00-\x20\x{7f}-\x{10ffff}]|[\x00-\x20\x{7f}-\x{10ffff}]$"
+
+
+def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
+         model: EtrModel, missing: pd.DataFrame | None,
+         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
+    src = _source(path)
+    names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
+    plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
+    if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
+            or any(c not in names for c in ITEM_COLUMNS) or _POS in names):
+        return None
+    extra = [c for c in names if c not in KNOWN_COLUMNS]
+    if group_columns is not None and any(c not in extra for c in group_columns):
+        return None  # let build_series report it as it would
+
+    def col(name: str) -> str:
+        return _quote(name) if name in names else "NULL::VARCHAR"
+
+    # Canonical forms (GLOB is a cheap exact pattern); each implies the pandas rules
+    # and gives the same value. A Danish comma is read as the decimal point.
+    score = ("({x} GLOB '[0-9].[0-9]' OR {x} GLOB '[0-9],[0-9]' OR {x} GLOB '[0-9]' "
+             "OR {x} IN ('10', '10.0', '10,0'))")
+    total_form = ("({x} GLOB '[0-9].[0-9]' OR {x} GLOB '[0-9][0-9].[0-9]' OR {x} GLOB '[0-9]' "
+                  "OR {x} GLOB '[0-9][0-9]' OR {x} GLOB '[0-9],[0-9]' OR {x} GLOB '[0-9][0-9],[0-9]')")
+    date_form = "({x} GLOB '[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')"
+    number = "TRY_CAST(CASE WHEN contains({x}, ',') THEN replace({x}, ',', '.') ELSE {x} END AS DECIMAL({p},1))"
+    four = _sql_list(FOUR_LINE_INSTRUMENTS)
+    items = [f"i{n}" for n in range(1, 5)]
+    items_sum = " + ".join(f"v{n}" for n in range(1, 5))
+    items_ok = " AND ".join(score.format(x=i) for i in items)
+    # An id must not be blank: one whose first character is printable ASCII is not
+    # (anything else goes to the pandas reader). Surrounding spaces on the ids and
+    # group columns of outcome rows are checked per bucket (they would be stripped).
+    ids_ok = " AND ".join(f"(ascii({c}) BETWEEN 33 AND 126)" for c in ("ci", "pi", "ri"))
+    extras_ok = "true"
+    item_cols = ", ".join(f"{col(c)} AS i{n}" for n, c in enumerate(ITEM_COLUMNS, start=1))
+    item_vals = ", ".join(number.format(x=col(c), p=3) + f" AS v{n}"
+                          for n, c in enumerate(ITEM_COLUMNS, start=1))
+    extra_cols = "".join(f", {_quote(c)} AS e{n}" for n, c in enumerate(extra))
+    extra_out = "".join(f", coalesce(e{n}, '') AS e{n}" for n in range(len(extra)))
+    ok = f"""coalesce(
+            {ids_ok} AND {extras_ok}
+            AND ins IN {_sql_list(INSTRUMENTS)}
+            AND {date_form.format(x="ds")} AND d IS NOT NULL
+            AND (CASE WHEN bs IS NULL OR bs = '' THEN ins NOT IN {_sql_list(NEEDS_BIRTH_DATE)}
+                      ELSE {date_form.format(x="bs")} AND b IS NOT NULL AND b <= d END)
+            AND (CASE WHEN ins IN {four} THEN
+                   {items_ok}
+                   AND (ts IS NULL OR ts = '' OR ({total_form.format(x="ts")}
+                        AND {number.format(x='ts', p=4)} = {items_sum}))
+                 ELSE ts IN ('1', '2', '3', '4') END),
+            false)"""
+    outcome = _sql_list(OUTCOME_INSTRUMENTS)
+    # Every outcome row that passes goes to bucket hash(case_id) % k; rows that
+    # fail go to bucket k, only to be counted.
+    query = f"""
+          SELECT (CASE WHEN ok AND ins IN {outcome} THEN hash(ci) % {k} ELSE {k} END)::INTEGER
+                   AS bucket,
+                 pos, ok, ci, pi, ri, ins,
+                 datediff('day', DATE '1970-01-01', d)::INTEGER AS d,
+                 datediff('day', DATE '1970-01-01', b)::INTEGER AS b,
+                 (({items_sum}) * 10)::SMALLINT AS s{extra_out}
+          FROM (SELECT *, {ok} AS ok FROM (
+            SELECT rowid AS pos, {col('case_id')} AS ci,
+                   {col('person_id')} AS pi, {col('rater_id')} AS ri, {col('instrument')} AS ins,
+                   {col('date')} AS ds, {col('birth_date')} AS bs, {col('total')} AS ts,
+                   TRY_CAST({col('date')} AS DATE) AS d,
+                   TRY_CAST({col('birth_date')} AS DATE) AS b,
+                   {item_cols}, {item_vals}{extra_cols}
+            FROM work.raw) AS c) AS t
+          WHERE (ok AND ins IN {outcome}) OR NOT ok"""  # noqa: S608
+    # Outcome rows that pass, in file order (the table keeps insertion order, so
+    # rowid orders ratings of one series), each with bucket hash(case_id) % k;
+    # rows that fail are kept only to be counted.
+    con.execute(f"ATTACH '{_literal(str(tmp / 'work.duckdb'))}' AS work")
+    # A plain copy keeps file order (rowid = data row, 0-based); the typed,
+    # checked table is then built in parallel with that row number.
+    con.execute(f"CREATE TABLE work.raw AS SELECT * FROM {src}")  # noqa: S608
+    con.execute(f"CREATE TABLE work.o AS {query}")
+    n_rows = con.execute("SELECT count(*) FROM work.raw").fetchone()
+    con.execute("DROP TABLE work.raw")
+    row = con.execute("SELECT count(*) FILTER (WHERE NOT ok), count(*) FROM work.o").fetchone()
+    clock.lap("scan + validate (duckdb)")
+    if row is None or row[0] or not row[1]:
+        return None  # errors (or no outcome rows): the reference path reports it
+    if n_rows is None or int(n_rows[0]) != lines - 1:
+        return None  # a blank line, a quoted line break, ...: the pandas reader
+
+    groups = list(extra) if group_columns is None else list(group_columns)
+    parts: list[pd.DataFrame] = []
+    left_out: dict[str, int] = {}
+    renames = {f"e{n}": c for n, c in enumerate(extra)}
+
+    def flush(pieces: list[pd.DataFrame]) -> bool:
+        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+        ids = {"case_id": "ci", "person_id": "pi", "rater_id": "ri"}
+        ratings = pd.DataFrame({name: _category(frame[short]) for name, short in ids.items()})
+        ratings["instrument"] = frame["ins"].to_numpy()
+        ratings["birth_date"] = frame["b"].to_numpy().astype(np.int64).astype("datetime64[D]")
+        ratings["date"] = frame["d"].to_numpy().astype(np.int64).astype("datetime64[D]")
+        ratings["score_t"] = frame["s"].to_numpy().astype(np.int16)
+        for short, name in renames.items():
+            ratings[name] = _category(frame[short])
+        if any(not _trimmed(ratings[c]) for c in [*ids, *renames.values()]):
+            return False  # the pandas reader strips surrounding spaces; let it
+        ratings[_POS] = frame["pos"].to_numpy()
+        clock.lap("load buckets")
+        part = build_series(ratings, settings, model, missing=missing,
+                            group_columns=[*groups, _POS])
+        for key, value in part.attrs.get("left_out", {}).items():
+            left_out[key] = left_out.get(key, 0) + int(value)
+        parts.append(part)
+        clock.lap("series (per bucket)")
+        return True
+
+    cols = "bucket, pos, ci, pi, ri, ins, d, b, s" + "".join(
+        f", e{n}" for n in range(len(extra)))
+    result = con.execute(f"SELECT {cols} FROM work.o ORDER BY bucket, pos")  # noqa: S608
+    pending: list[pd.DataFrame] = []
+    current = -1
+    while True:
+        chunk = result.fetch_df_chunk(16)
+        if chunk is None or len(chunk) == 0:
+            break
+        bucket = chunk["bucket"].to_numpy()
+        cuts = [0, *(np.flatnonzero(bucket[1:] != bucket[:-1]) + 1).tolist(), len(chunk)]
+        for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
+            if int(bucket[start]) != current:
+                if pending and not flush(pending):
+                    return None
+                pending, current = [], int(bucket[start])
+            pending.append(chunk.iloc[start:stop])
+    if pending and not flush(pending):
+        return None
+    series = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    for name in series.columns:  # a part with only missing values infers object
+        dtypes = {str(part[name].dtype): part[name].dtype for part in parts}
+        if len(dtypes) > 1 and "object" in dtypes:
+            other = [d for key, d in dtypes.items() if key != "object"]
+            if len(other) == 1:
+                series[name] = series[name].astype(other[0])
+    series = series.sort_values(_POS, kind="stable").drop(columns=_POS).reset_index(drop=True)
+    series.attrs["left_out"] = left_out
+    clock.lap("merge")
+    return SeriesResult(series, [], "duckdb", lines - 1)

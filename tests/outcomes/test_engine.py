@@ -1,0 +1,93 @@
+"""The out-of-core path (series_from_csv) gives exactly the reference result."""
+
+import pandas as pd
+import pytest
+
+from fokus.outcomes import build_series, read_ratings_csv
+from fokus.outcomes.engine import series_from_csv
+
+pytest.importorskip("duckdb")
+
+HEADER = ("case_id,person_id,rater_id,birth_date,instrument,date,"
+          "item1,item2,item3,item4,total,team_id,intervention")
+ROWS = [
+    # ties on date resolved by file order; a Danish comma in a quoted field
+    "C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.8,19.2,T1,MST",
+    'C1,P1,P1,1990-05-01,ORS,2024-01-08,5.0,5.0,5.0,"5,3",,T1,MST',
+    "C1,P1,P1,1990-05-01,SRS,2024-01-08,9.0,9.0,9.0,10.0,37.0,T1,MST",
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,7,7.0,7.0,6.3,27.3,T2,MST",
+    # youth/adult boundary: 18 on the day of intake
+    "C2,P2,P2,2006-02-01,ORS,2024-02-01,2.0,3.0,4.0,5.0,14.0,T2,FFT",
+    "C2,P2,P2,2006-02-01,ORS,2024-03-01,6.0,6.0,6.0,6.3,24.3,T2,FFT",
+    # child 12 / 13 boundary, self and carer ratings
+    "C3,K1,K1,2011-03-02,CORS,2024-03-01,3.0,3.0,3.0,3.0,12.0,,PMTO",
+    "C3,K1,MOR,2011-03-02,CORS,2024-03-01,5.5,5.5,5.5,5.7,22.2,T3,PMTO",
+    "C3,K1,K1,2011-03-02,CORS,2024-04-01,8.0,8.0,8.0,8.1,32.1,T3,PMTO",
+    "C3,K1,MOR,2011-03-02,CORS,2024-04-01,7.0,7.0,7.0,7.2,28.2,T3,PMTO",
+    "C4,K2,K2,2011-03-01,CORS,2024-03-01,1.0,1.0,1.0,1.0,4.0,T3,PMTO",
+    "C4,K2,K2,2011-03-01,CORS,2024-03-08,10,10.0,10.0,10.0,40.0,T3,PMTO",
+    # under 6: left out; a single rating; pictorial instruments
+    "C5,B1,B1,2020-01-01,ORS,2024-02-01,5.0,5.0,5.0,5.0,20.0,T4,",
+    "C5,B1,B1,2020-01-01,YCORS,2024-02-01,,,,,3,T4,",
+    "C5,B1,B1,,YCSRS,2024-02-01,,,,,4,T4,",
+    "C6,P6,P6,1970-01-01,ORS,2024-05-05,2.0,2.0,2.0,2.0,8.0,T5,MST",
+    # 20.3 - 14.3 is exactly a reliable change of 6.0
+    "C7,P7,P7,1980-01-01,ORS,2024-01-01,3.5,3.6,3.6,3.6,14.3,T5,MST",
+    "C7,P7,P7,1980-01-01,ORS,2024-02-01,5.0,5.0,5.0,5.3,20.3,T5,MST",
+]
+
+
+def write(tmp_path, rows):
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def reference(path):
+    read = read_ratings_csv(path, engine="pandas")
+    return read, (build_series(read.ratings) if not read.errors else None)
+
+
+@pytest.mark.parametrize("buckets", [1, 3, 7])
+def test_same_series_as_the_reference(tmp_path, buckets):
+    rows = [*ROWS, *(r.replace("C1,", "C8,").replace("P1", "P8") for r in ROWS[:4])]
+    path = write(tmp_path, rows)
+    read, expected = reference(path)
+    assert not read.errors
+    result = series_from_csv(path, buckets=buckets)
+    assert result.path == "duckdb" and not result.errors
+    pd.testing.assert_frame_equal(result.series, expected)
+    assert result.series.attrs == expected.attrs
+    assert result.series["intake"].tolist()[0] == 19.2  # the first of the tie
+
+
+@pytest.mark.parametrize("row", [
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,10.1,,T1,MST",
+    "C1,P1,P1,1990-05-01,ORS,2024-13-22,5.0,5.0,5.0,5.3,,T1,MST",
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,20.2,T1,MST",
+    "C1,P1,P1,,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",
+    "C1,,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",
+    "C1,P1,P1,1990-05-01,XYZ,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.35,,T1,MST",
+    "",
+])
+def test_same_errors_as_the_reference(tmp_path, row):
+    path = write(tmp_path, [*ROWS[:2], row, *ROWS[2:]])
+    read, _ = reference(path)
+    result = series_from_csv(path)
+    assert result.errors == read.errors and result.errors
+    assert result.errors[0].line == 4
+    assert result.series.empty
+
+
+@pytest.mark.parametrize("row", [
+    "C1, P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",   # a space: stripped
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,20.30,T1,MST",
+    "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1 ,MST",
+])
+def test_unusual_but_valid_files_give_the_reference_result(tmp_path, row):
+    path = write(tmp_path, [*ROWS, row])
+    _, expected = reference(path)
+    result = series_from_csv(path)
+    assert not result.errors
+    pd.testing.assert_frame_equal(result.series, expected)
