@@ -128,7 +128,7 @@ def test_case_page_shows_the_graph_table_and_record_link(family, client):
     response = client.get(f"/cases/{world.hansen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'class="case-graph"' in html and 'role="img"' in html
+    assert 'class="case-graph"' in html and 'class="case-graph-image"' in html
     assert 'class="data graph-table"' in html
     assert f"/insights/cases/{world.hansen.pk}/record/" in html
 
@@ -138,3 +138,28 @@ def test_case_page_without_ratings(world, client):
     response = client.get(f"/cases/{world.hansen.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "No ratings yet: the graph appears" in response.content.decode()
+
+
+def test_the_case_page_loads_the_graph_as_an_image_revalidated_by_etag(world, login):
+    from django.urls import reverse
+
+    from fokus.audit.models import AccessLogEntry
+
+    world.rate(world.child, "CORS", ["5", "5", "5", "5"])
+    client = login(world.anna)
+    page = client.get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    url = reverse("insights:case_graph_svg", args=[world.hansen.pk])
+    assert f'src="{url}?v=' in page
+    assert "<svg" not in page.split('id="graph-heading"')[1].split("</figure>")[0]
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in first.content and b'role="img"' in first.content
+    assert AccessLogEntry.objects.filter(purpose="case graph", username="anna").exists()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    world.rate(world.child, "CSRS", ["9", "9", "9", "9"])
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    login(world.bo)
+    assert client.get(url).status_code == 404

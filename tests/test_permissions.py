@@ -25,6 +25,9 @@ MATRIX = {
     "ratings:paper_entry": (lambda w: {"case_id": w.hansen.pk},
                             {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                              "ali": 404, "admin": 404}),
+    # The Hansen case has no rating yet: no graph to draw.
+    "insights:case_graph_svg": (lambda w: {"case_id": w.hansen.pk},
+                                {"anon": 302, "anna": 404, "bo": 404, "ali": 404, "admin": 404}),
     "insights:record": (lambda w: {"case_id": w.hansen.pk},
                         {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                          "ali": 404, "admin": 404}),

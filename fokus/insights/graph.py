@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import json
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import vl_convert as vlc
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -214,10 +216,27 @@ def _render_svg(spec_json: str, label: str) -> str:
 @dataclass
 class Graph:
     spec: dict
-    svg: str
+    label: str
     summary: list[str]
     rows: list[dict]
     etr: dict
+
+    @functools.cached_property
+    def svg(self) -> str:
+        """Rendered only when a page puts the SVG inline (the family screen, the PDF);
+        the case page loads it as an image from case_graph_svg instead."""
+        return render_svg(self.spec, self.label)
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the picture would: for the image URL and its ETag."""
+        digest = hashlib.sha256(json.dumps([self.spec, self.label], sort_keys=True).encode())
+        return digest.hexdigest()[:16]
+
+
+def _score(value: float) -> str:
+    """A score as the reader's language writes it (6,4 in Danish)."""
+    return number_format(value, 1)
 
 
 def summary_lines(data: CaseData, tracks) -> list[str]:
@@ -230,11 +249,12 @@ def summary_lines(data: CaseData, tracks) -> list[str]:
         where = _("above") if to_tenths(x.last) >= to_tenths(x.cutoff) else _("below")
         lines.append(_("%(name)s: %(n)s ratings, from %(first)s to %(last)s, %(where)s the "
                        "cutoff %(cutoff)s; %(track)s.") % {
-            "name": track.label, "n": track.n, "first": f"{x.intake:.1f}", "last": f"{x.last:.1f}",
+            "name": track.label, "n": track.n, "first": _score(x.intake), "last": _score(x.last),
             "where": where, "cutoff": f"{x.cutoff:g}", "track": words[track.colour]})
     for x in data.alliance:
         lines.append(_("Alliance, %(name)s: %(n)s ratings, latest %(last)s (cutoff %(cutoff)s).") % {
-            "name": x.label(), "n": len(x.points), "last": f"{x.last:.1f}",
+            "name": x.label(translation.get_language() or "da"), "n": len(x.points),
+            "last": _score(x.last),
             "cutoff": f"{x.cutoff:g}"})
     return lines
 
@@ -272,5 +292,7 @@ def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560, *,
         label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
             _("Graph of the family's ratings over time; the values are in the table below.")
     etr = {x.key: expected_path(x, data.settings.etr_ceiling, data.model) for x in data.outcome}
-    return Graph(spec=spec, svg=render_svg(spec, label), summary=summary_lines(data, tracks),
+    with translation.override(lang):
+        summary = summary_lines(data, tracks)
+    return Graph(spec=spec, label=label, summary=summary,
                  rows=table_rows(data, etr, lang), etr=etr)

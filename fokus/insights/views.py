@@ -31,6 +31,25 @@ def case_insights(case) -> dict:
             "model_name": data.model.name, "settings_from": data.settings.valid_from}
 
 
+@login_required
+@require_GET
+def case_graph_svg(request, case_id: int):
+    """The case graph as an SVG image, so that the case page does not wait for it.
+    Revalidated by ETag: an unchanged graph is not rendered or sent again."""
+    case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
+    graph = case_insights(case)["graph"]
+    if graph is None:
+        raise Http404
+    etag = f'"{graph.version}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(graph.svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def _meeting(case, request):
     meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk))
     wanted = request.GET.get("meeting") or request.POST.get("meeting")

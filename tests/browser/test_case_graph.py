@@ -12,8 +12,13 @@ def test_anna_opens_the_case_with_ratings_and_sees_the_graph(page, browser_world
     page.goto(f"/cases/{browser_world.hansen.pk}/")
     figure = page.locator("figure.case-graph")
     assert figure.is_visible()
-    svg = figure.locator("svg[role=img]")
-    assert svg.is_visible() and svg.get_attribute("aria-label")
+    image = figure.get_by_role("img")
+    image.wait_for()
+    assert image.get_attribute("alt")
+    # The browser loaded and drew the SVG: it has its natural size.
+    page.wait_for_function("el => el.complete && el.naturalWidth > 300",
+                           arg=image.element_handle())
+    assert image.bounding_box()["width"] > 300
     assert figure.locator("figcaption").is_visible()
     assert page.locator("table.graph-table tbody tr").count() == 24
     assert page.locator("ul.graph-summary li").count() == 6  # four outcome, two alliance
