@@ -19,10 +19,14 @@ from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 
 
+def _page_language() -> str:
+    return "en" if (get_language() or "da").startswith("en") else "da"
+
+
 def case_insights(case) -> dict:
     """The graph and the signals of a case fetched with get_case_detail_for_user,
     in the page's language. Used by the case page."""
-    lang = "en" if (get_language() or "da").startswith("en") else "da"
+    lang = _page_language()
     data = case_series(case)
     tracks, signals = case_signals(data, lang)
     has_ratings = bool(data.outcome or data.alliance)
@@ -37,9 +41,11 @@ def case_graph_svg(request, case_id: int):
     """The case graph as an SVG image, so that the case page does not wait for it.
     Revalidated by ETag: an unchanged graph is not rendered or sent again."""
     case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
-    graph = case_insights(case)["graph"]
-    if graph is None:
+    data = case_series(case)
+    if not (data.outcome or data.alliance):
         raise Http404
+    # The picture only: no signals are needed to draw it (its version is the same).
+    graph = case_graph(data, [], _page_language())
     etag = f'"{graph.version}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
