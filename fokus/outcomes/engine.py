@@ -146,14 +146,8 @@ def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
             con.close()
 
 
-def _category(column: pd.Series) -> pd.Series:
-    return column.astype("category")
-
-
-def _trimmed(column: pd.Series) -> bool:
-    """No text of the category column has surrounding whitespace."""
-    cats = column.cat.categories
-    return all(str(c) == str(c).strip() for c in cats)
+def _sql_array(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def _literal(text: str) -> str:
@@ -243,15 +237,16 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     # Outcome rows that pass, in file order (the table keeps insertion order, so
     # rowid orders ratings of one series), each with bucket hash(case_id) % k;
     # rows that fail are kept only to be counted.
-    con.execute(f"ATTACH '{_literal(str(tmp / 'work.duckdb'))}' AS work")
+    con.execute("CREATE SCHEMA work")  # in memory; DuckDB spills to temp_directory
     # A plain copy keeps file order (rowid = data row, 0-based); the typed,
     # checked table is then built in parallel with that row number.
     con.execute(f"CREATE TABLE work.raw AS SELECT * FROM {src}")  # noqa: S608
+    clock.lap("parse CSV to a disk table (duckdb)")
     con.execute(f"CREATE TABLE work.o AS {query}")
     n_rows = con.execute("SELECT count(*) FROM work.raw").fetchone()
     con.execute("DROP TABLE work.raw")
     row = con.execute("SELECT count(*) FILTER (WHERE NOT ok), count(*) FROM work.o").fetchone()
-    clock.lap("scan + validate (duckdb)")
+    clock.lap("validate + type + bucket (duckdb)")
     if row is None or row[0] or not row[1]:
         return None  # errors (or no outcome rows): the reference path reports it
     if n_rows is None or int(n_rows[0]) != lines - 1:
@@ -260,21 +255,44 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     groups = list(extra) if group_columns is None else list(group_columns)
     parts: list[pd.DataFrame] = []
     left_out: dict[str, int] = {}
-    renames = {f"e{n}": c for n, c in enumerate(extra)}
-
-    def flush(pieces: list[pd.DataFrame]) -> bool:
-        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-        ids = {"case_id": "ci", "person_id": "pi", "rater_id": "ri"}
-        ratings = pd.DataFrame({name: _category(frame[short]) for name, short in ids.items()})
-        ratings["instrument"] = frame["ins"].to_numpy()
-        ratings["birth_date"] = frame["b"].to_numpy().astype(np.int64).astype("datetime64[D]")
-        ratings["date"] = frame["d"].to_numpy().astype(np.int64).astype("datetime64[D]")
-        ratings["score_t"] = frame["s"].to_numpy().astype(np.int16)
-        for short, name in renames.items():
-            ratings[name] = _category(frame[short])
-        if any(not _trimmed(ratings[c]) for c in [*ids, *renames.values()]):
-            return False  # the pandas reader strips surrounding spaces; let it
-        ratings[_POS] = frame["pos"].to_numpy()
+    # Texts become integer codes in DuckDB (an ENUM per column), so only the
+    # distinct texts ever reach Python; each bucket is then a few integer columns.
+    texts = {"case_id": "ci", "person_id": "pi", "rater_id": "ri",
+             **{c: f"e{n}" for n, c in enumerate(extra)}}
+    dtypes: dict[str, pd.CategoricalDtype] = {}
+    for name, short in texts.items():
+        con.execute(f"CREATE TYPE enum_{short} AS ENUM "  # noqa: S608
+                    f"(SELECT DISTINCT {short} FROM work.o WHERE bucket < {k})")
+        values = [str(r[0]) for r in con.execute(
+            f"SELECT unnest(enum_range(NULL::enum_{short}))").fetchall()]  # noqa: S608
+        if any(v != v.strip() for v in values):
+            return None  # the pandas reader strips surrounding spaces; let it
+        dtypes[name] = pd.CategoricalDtype(pd.Index(values, dtype=object))
+    codes = ", ".join(f"enum_code({short}::enum_{short}) AS {short}" for short in texts.values())
+    outcome_list = list(OUTCOME_INSTRUMENTS)
+    clock.lap("codes (duckdb)")
+    instrument_dtype = pd.CategoricalDtype(outcome_list)
+    for bucket in range(k):
+        frame = con.execute(
+            f"SELECT pos, {codes}, "  # noqa: S608
+            f"(list_position({_sql_array(OUTCOME_INSTRUMENTS)}, ins) - 1)::TINYINT AS ins, "
+            f"d, b, s FROM work.o WHERE bucket = {bucket} ORDER BY pos").fetchnumpy()
+        if len(frame["pos"]) == 0:
+            continue
+        ratings = pd.DataFrame({
+            name: pd.Categorical.from_codes(np.asarray(frame[short]).astype(np.int32),
+                                            dtype=dtypes[name])
+            for name, short in list(texts.items())[:3]})
+        ratings["instrument"] = pd.Categorical.from_codes(
+            np.asarray(frame["ins"]).astype(np.int8), dtype=instrument_dtype)
+        ratings["birth_date"] = np.asarray(frame["b"]).astype(np.int64).astype("datetime64[D]")
+        ratings["date"] = np.asarray(frame["d"]).astype(np.int64).astype("datetime64[D]")
+        ratings["score_t"] = np.asarray(frame["s"]).astype(np.int16)
+        for name, short in list(texts.items())[3:]:
+            ratings[name] = pd.Categorical.from_codes(np.asarray(frame[short]).astype(np.int32),
+                                                      dtype=dtypes[name])
+        ratings[_POS] = np.asarray(frame["pos"])
+        del frame
         clock.lap("load buckets")
         part = build_series(ratings, settings, model, missing=missing,
                             group_columns=[*groups, _POS])
@@ -282,27 +300,6 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
             left_out[key] = left_out.get(key, 0) + int(value)
         parts.append(part)
         clock.lap("series (per bucket)")
-        return True
-
-    cols = "bucket, pos, ci, pi, ri, ins, d, b, s" + "".join(
-        f", e{n}" for n in range(len(extra)))
-    result = con.execute(f"SELECT {cols} FROM work.o ORDER BY bucket, pos")  # noqa: S608
-    pending: list[pd.DataFrame] = []
-    current = -1
-    while True:
-        chunk = result.fetch_df_chunk(16)
-        if chunk is None or len(chunk) == 0:
-            break
-        bucket = chunk["bucket"].to_numpy()
-        cuts = [0, *(np.flatnonzero(bucket[1:] != bucket[:-1]) + 1).tolist(), len(chunk)]
-        for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
-            if int(bucket[start]) != current:
-                if pending and not flush(pending):
-                    return None
-                pending, current = [], int(bucket[start])
-            pending.append(chunk.iloc[start:stop])
-    if pending and not flush(pending):
-        return None
     series = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     for name in series.columns:  # a part with only missing values infers object
         dtypes = {str(part[name].dtype): part[name].dtype for part in parts}
