@@ -241,7 +241,7 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     # A plain copy keeps file order (rowid = data row, 0-based); the typed,
     # checked table is then built in parallel with that row number.
     con.execute(f"CREATE TABLE work.raw AS SELECT * FROM {src}")  # noqa: S608
-    clock.lap("parse CSV to a disk table (duckdb)")
+    clock.lap("parse CSV to a table (duckdb)")
     con.execute(f"CREATE TABLE work.o AS {query}")
     n_rows = con.execute("SELECT count(*) FROM work.raw").fetchone()
     con.execute("DROP TABLE work.raw")
@@ -270,13 +270,15 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
         dtypes[name] = pd.CategoricalDtype(pd.Index(values, dtype=object))
     codes = ", ".join(f"enum_code({short}::enum_{short}) AS {short}" for short in texts.values())
     outcome_list = list(OUTCOME_INSTRUMENTS)
+    con.execute(f"""CREATE TABLE work.c AS SELECT bucket, pos, {codes},
+                    (list_position({_sql_array(OUTCOME_INSTRUMENTS)}, ins) - 1)::TINYINT AS ins,
+                    d, b, s FROM work.o WHERE bucket < {k}""")  # noqa: S608
+    con.execute("DROP TABLE work.o")
     clock.lap("codes (duckdb)")
     instrument_dtype = pd.CategoricalDtype(outcome_list)
     for bucket in range(k):
         frame = con.execute(
-            f"SELECT pos, {codes}, "  # noqa: S608
-            f"(list_position({_sql_array(OUTCOME_INSTRUMENTS)}, ins) - 1)::TINYINT AS ins, "
-            f"d, b, s FROM work.o WHERE bucket = {bucket} ORDER BY pos").fetchnumpy()
+            f"SELECT * FROM work.c WHERE bucket = {bucket} ORDER BY pos").fetchnumpy()  # noqa: S608
         if len(frame["pos"]) == 0:
             continue
         ratings = pd.DataFrame({
