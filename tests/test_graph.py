@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from fokus.cases.access import get_case_detail_for_user
 from fokus.insights.graph import case_graph, expected_path, graph_spec
@@ -163,3 +164,24 @@ def test_the_case_page_loads_the_graph_as_an_image_revalidated_by_etag(world, lo
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
     login(world.bo)
     assert client.get(url).status_code == 404
+
+
+def test_young_child_faces_are_their_own_series_and_not_drawn_on_the_0_40_scale(world):
+    from fokus.cases import actions
+
+    today = timezone.localdate()
+    born = today.replace(year=today.year - 6) - datetime.timedelta(days=30)
+    child = actions.add_person(world.anna, world.hansen, first_name="Lea", role="child",
+                               birth_date=born)
+    world.rate(child, "YCORS", ["2"], on=born.replace(year=born.year + 5) + datetime.timedelta(days=3))
+    world.rate(child, "CORS", ["5", "6", "7", "8"])
+    data = case_series(get_case_detail_for_user(world.anna, world.hansen.pk))
+    lea = [x for x in data.outcome if x.person_id == child.pk]
+    assert sorted((x.instruments[0], x.scores) for x in lea) == [("CORS", [26.0]),
+                                                                  ("YCORS", [2.0])]
+    spec = graph_spec(data, "en")
+    drawn = [v for layer in spec["vconcat"][0]["layer"] for v in layer["data"]["values"]
+             if v.get("series") == "Lea" and "score" in v]
+    assert [v["score"] for v in drawn] == [26.0]
+    graph = case_graph(data, case_signals(data, "en")[0], "en")
+    assert sorted(r["instrument"] for r in graph.rows if r["series"] == "Lea") == ["CORS", "YCORS"]

@@ -99,7 +99,10 @@ def _iso(day: datetime.date) -> str:
 
 
 def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
-    """The Vega-Lite spec of the case graph (a vconcat of outcome and alliance)."""
+    """The Vega-Lite spec of the case graph (a vconcat of outcome and alliance).
+    The young-child faces (scored 1-4) are not drawn on the 0-40 scale: they are in
+    the table of values."""
+    data = only_series(data, lambda x: x.in_statistics)
     t = _texts(lang)
     s = data.settings
     days = [p.day for x in data.outcome + data.alliance for p in x.points]

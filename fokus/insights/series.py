@@ -134,13 +134,17 @@ def case_series(case, *, on: datetime.date | None = None) -> CaseData:
         measures = r.instrument.measures
         if measures not in ("outcome", "alliance"):
             continue
-        key = (measures, r.person_id, r.rater_id)
+        # The young-child faces (1-4) are a scale of their own: a child who moves from
+        # YCORS to CORS starts a new series, while CORS to ORS continues one (0-40 both).
+        key = (measures, r.person_id, r.rater_id, r.instrument.in_statistics)
         series = by_key.get(key)
         if series is None:
             group = age_group_on(r.person, r.rated_on)
             is_self = r.person_id == r.rater_id
             series = by_key[key] = Series(
-                key=f"{measures}-{r.person_id}-{r.rater_id}", person_id=r.person_id,
+                key=f"{measures}-{r.person_id}-{r.rater_id}"
+                    + ("" if r.instrument.in_statistics else "-faces"),
+                person_id=r.person_id,
                 rater_id=r.rater_id, person_name=r.person.first_name,
                 rater_name=r.rater.first_name, person_role=r.person.role,
                 rater_role=r.rater.role, measures=measures, instruments=[],

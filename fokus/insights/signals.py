@@ -155,7 +155,7 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
     urgent first, each with its conversation prompt."""
     lang = _lang(lang)
     s = data.settings
-    tracks = [track_of(x, s, data.model, lang) for x in data.outcome]
+    tracks = [track_of(x, s, data.model, lang) for x in data.outcome if x.in_statistics]
     found: list[Signal] = []
     for track in tracks:
         x = track.series
