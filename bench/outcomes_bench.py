@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
           f"reader {args.reader}, engine {args.engine}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"outcome series: {summary['n_series']:,} ({summary['n_eligible']:,} eligible), "
           f"{len(groups)} groups by {args.by}")
-    print(f"engine: read+validate {t1 - t0:.2f} s, series {t2 - t1:.2f} s, "
+    first = "read+validate+series" if args.engine == "out-of-core" else "read+validate"
+    print(f"engine: {first} {t1 - t0:.2f} s, series {t2 - t1:.2f} s, "
           f"summaries {t3 - t2:.2f} s, total {t3 - t0:.2f} s")
     if stages:
         print("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
