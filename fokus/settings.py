@@ -155,6 +155,11 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 
+# The SMS gateway for rating links: the dotted path of a class with send(to, text).
+# The demo writes the message to the console; production has none until one is set.
+FOKUS_SMS_SENDER = env_str(
+    "FOKUS_SMS_SENDER", "" if PRODUCTION else "fokus.ratings.links.ConsoleSmsSender")
+
 # Logs carry no personal data: ids and event names only (see fokus/audit for who read what).
 LOGGING = {
     "version": 1,

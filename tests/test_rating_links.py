@@ -129,3 +129,20 @@ def test_a_link_for_the_wrong_age_is_not_created(world):
     with pytest.raises(ValidationError):
         _link(world, person=world.child, code="ORS")
     assert RatingLink.objects.count() == 0
+
+
+def test_without_an_sms_gateway_an_sms_link_is_refused_and_nothing_stored(world, settings):
+    from django.core.exceptions import ValidationError
+
+    from fokus.instruments.models import Instrument
+
+    settings.FOKUS_SMS_SENDER = ""
+    try:
+        create_rating_link(world.anna, world.hansen, person=world.mother, rater=world.mother,
+                           instrument=Instrument.objects.get(code="ORS"), channel="sms",
+                           address="12345678", build_url=lambda t: f"/r/{t}/")
+    except ValidationError as exc:
+        assert "not set up" in " ".join(exc.messages)
+    else:
+        raise AssertionError("an SMS link was sent without a gateway")
+    assert not RatingLink.objects.exists()

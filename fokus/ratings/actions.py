@@ -208,6 +208,8 @@ def create_rating_link(user, case: Case, *, person: Person, rater: Person,
             "code": instrument.code, "range": instrument.age_range_text()})
     if channel not in links.CHANNELS:
         errors.append(_("Choose e-mail or SMS."))
+    elif channel == "sms" and not links.sms_available():
+        errors.append(_("Sending by SMS is not set up in this municipality. Use e-mail."))
     if errors:
         raise ValidationError(errors)
     token = links.new_token()

@@ -36,15 +36,19 @@ def hash_token(token: str) -> str:
 
 
 class ConsoleSmsSender:
-    """The demo sender: writes the message to the log instead of sending it."""
+    """The demo sender: writes the message to the log instead of sending it. Never
+    the default in production, where the log must hold no personal data."""
 
     def send(self, to: str, text: str) -> None:
         logger.info("SMS to %s: %s", to, text)
 
 
+def sms_available() -> bool:
+    return bool(settings.FOKUS_SMS_SENDER)
+
+
 def sms_sender():
-    path = getattr(settings, "FOKUS_SMS_SENDER", "fokus.ratings.links.ConsoleSmsSender")
-    return import_string(path)()
+    return import_string(settings.FOKUS_SMS_SENDER)()
 
 
 def send_link(channel: str, address: str, url: str, *, first_name: str) -> None:
