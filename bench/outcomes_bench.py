@@ -183,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("--reader", choices=["auto", "pandas"], default="auto",
                         help="auto: DuckDB fast path when installed; pandas: the C parser only")
-    parser.add_argument("--engine", choices=["in-memory", "out-of-core"], default="in-memory",
-                        help="out-of-core: series_from_csv (DuckDB buckets, experimental)")
+    parser.add_argument("--engine", choices=["sql", "in-memory", "out-of-core"], default="sql",
+                        help="sql: series_from_csv (one streaming DuckDB scan, the default); "
+                             "in-memory: read_ratings_csv + build_series; "
+                             "out-of-core: series_from_csv with DuckDB buckets")
     args = parser.parse_args(argv)
 
     path = BENCH_DIR / f"ratings_{args.ratings}.csv"
@@ -199,10 +201,11 @@ def main(argv: list[str] | None = None) -> int:
 
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
-    if args.engine == "out-of-core":
+    if args.engine in ("sql", "out-of-core"):
         from fokus.outcomes.engine import series_from_csv
 
-        result = series_from_csv(path, timings=stages)
+        engine = "sql" if args.engine == "sql" else "buckets"
+        result = series_from_csv(path, engine=engine, timings=stages)
         t1 = time.perf_counter()
         if result.errors:
             print(f"{len(result.errors)} invalid rows, e.g. {result.errors[:3]}")
@@ -226,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
           f"reader {args.reader}, engine {args.engine}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"outcome series: {summary['n_series']:,} ({summary['n_eligible']:,} eligible), "
           f"{len(groups)} groups by {args.by}")
-    first = "read+validate+series" if args.engine == "out-of-core" else "read+validate"
+    first = "read+validate" if args.engine == "in-memory" else "read+validate+series"
     print(f"engine: {first} {t1 - t0:.2f} s, series {t2 - t1:.2f} s, "
           f"summaries {t3 - t2:.2f} s, total {t3 - t0:.2f} s")
     if stages:

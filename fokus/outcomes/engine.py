@@ -2,33 +2,36 @@
 
 `series_from_csv(path)` gives the same `build_series` frame (and the same
 errors) as `read_ratings_csv(path)` followed by `build_series(ratings)`, with
-memory that does not grow with the whole file:
+memory that does not grow with the whole file. Two DuckDB paths (DuckDB runs
+with a memory limit and spills to a temporary directory):
 
-1. DuckDB copies the file into a table (all columns as text; a plain copy keeps
-   file order, so rowid is the data row). DuckDB runs with a memory limit and
-   spills to a temporary directory, so this is bounded.
-2. One SQL expression per row checks it against a canonical form that is a
-   strict subset of the rules in ratings_csv (scores "7.3", "7", "10.0" or a
-   Danish "7,3"; dates YYYY-MM-DD; ids starting with a printable ASCII
+engine="sql" (the default, "auto"): DuckDB does nearly everything, streaming.
+
+1. Pass 1, a parallel aggregate that stores nothing: the number of rows (it
+   must equal the file's lines - 1) and of rows failing a canonical form that
+   is a strict subset of the rules in ratings_csv (scores "7.3", "7", "10.0"
+   or a Danish "7,3"; dates YYYY-MM-DD; ids starting with a printable ASCII
    character; a total equal to the item sum; the instrument's required
-   fields). Outcome rows (ORS/CORS) that pass are typed (scores in integer
-   tenths, dates as day numbers) with bucket hash(case_id) % K, so every
-   series lies in one bucket.
-3. If any row fails, or the file is unusual in any way (a blank line, a
-   quoted line break, a ragged row, bad UTF-8, an odd header, ids or group
-   values with surrounding spaces), the reference path runs instead (the
-   pandas reader, then build_series): every error message and line number
-   comes from one place, all or nothing.
-4. Otherwise the texts become integer codes (an ENUM per column, so only the
-   distinct texts reach Python), each bucket is read in file order and
-   `build_series` runs on it; only the per-series rows are kept and put back
-   in the reference order (the order of each series' first rating).
+   fields). Any failure, or an unusual file (a blank line, a quoted line
+   break, a ragged row, bad UTF-8, an odd header, ids or group values with
+   surrounding spaces), runs the reference path instead (the pandas reader,
+   then build_series): every error message and line number comes from one
+   place, all or nothing.
+2. Pass 2: the ORS/CORS rows, typed (scores in integer tenths, dates as day
+   numbers), into a table that keeps file order (rowid = order among them).
+3. One GROUP BY (case, person, rater) gives each series' first rating
+   (arg_min on date, then file order: birth date, instrument, group columns)
+   and its first place in the file, which numbers the series in the reference
+   order; then (series, day, score) integers in series order go to Python.
+4. `series.series_frame` (the one implementation of the per-series formulas,
+   shared with build_series) computes age groups, cutoffs, categories, ETR,
+   signals, time to wellbeing and sawtooth flags, vectorised.
 
-Status: exact (tests compare it with the reference) and bounded in memory
-(about 1.1-1.5 GB at 10 and 20 million ratings, against 3.3 GB growing with
-the input for the in-memory path), but on a 2-core machine not faster than
-the in-memory path yet: most of the time is DuckDB copying and checking the
-text (see bench/outcomes_bench.py --engine out-of-core). Not the default.
+engine="buckets" (the earlier out-of-core path): a text copy of the file,
+SQL checks, integer codes, buckets by hash(case_id), build_series per bucket.
+Exact too, but slower.
+
+Figures at 10 million ratings on a 2-core machine: bench/outcomes_bench.py.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ from .ratings_csv import (
     RowError,
     read_ratings_csv,
 )
-from .series import build_series
+from .series import OrderedRatings, build_series, series_frame
 from .settings import DEFAULT_SETTINGS, OutcomeSettings
 
 BUCKET_BYTES = 48 * 2**20  # about this much CSV per bucket
@@ -89,15 +92,18 @@ def series_from_csv(
 
     The result equals `build_series(read_ratings_csv(source).ratings, ...)`
     (the same columns, values, order and `attrs["left_out"]`), and when the
-    file has errors, the same errors. engine: "auto" (the out-of-core DuckDB
-    path when duckdb is installed, else the reference) or "pandas" (the
-    reference path only). `timings`, when given, receives seconds per stage.
+    file has errors, the same errors. engine: "auto" or "sql" (the streaming
+    DuckDB path when duckdb is installed, else the reference), "buckets" (the
+    bucketed out-of-core path; also used when `buckets` is given) or "pandas"
+    (the reference path only). `timings`, when given, receives seconds per stage.
     """
     clock = _Clock(timings)
-    if engine not in ("auto", "pandas"):
+    if engine not in ("auto", "sql", "buckets", "pandas"):
         raise ValueError(f"unknown engine {engine!r}")
-    if engine == "auto":
-        fast = _fast(fspath(source), settings, model, missing, group_columns, buckets, clock)
+    if engine != "pandas":
+        method = "buckets" if engine == "buckets" or buckets else "sql"
+        fast = _fast(fspath(source), settings, model, missing, group_columns, buckets, clock,
+                     method)
         if fast is not None:
             return fast
     read = read_ratings_csv(source, engine="pandas")
@@ -124,7 +130,7 @@ class _Clock:
 
 def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
           missing: pd.DataFrame | None, group_columns: Sequence[str] | None,
-          buckets: int | None, clock: _Clock) -> SeriesResult | None:
+          buckets: int | None, clock: _Clock, method: str = "sql") -> SeriesResult | None:
     try:
         import duckdb
     except ImportError:
@@ -144,6 +150,9 @@ def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
             con.execute("SET preserve_insertion_order = true")
             con.execute(f"SET temp_directory = '{_literal(tmp)}/spill'")
             con.execute("SET memory_limit = '1GB'")
+            if method == "sql":
+                return _run_sql(con, path, lines, settings, model, missing, group_columns,
+                                clock)
             return _run(con, path, lines, k, Path(tmp), settings, model, missing,
                         group_columns, clock)
         except (duckdb.Error, UnicodeDecodeError, ValueError):
@@ -172,18 +181,12 @@ def _source(path: str) -> str:
 _UNTRIMMED = r"^[\x00-\x20\x{7f}-\x{10ffff}]|[\x00-\x20\x{7f}-\x{10ffff}]$"
 
 
-def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
-         model: EtrModel, missing: pd.DataFrame | None,
-         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
-    src = _source(path)
-    names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
-    plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
-    if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
-            or any(c not in names for c in ITEM_COLUMNS) or _POS in names):
-        return None
-    extra = [c for c in names if c not in KNOWN_COLUMNS]
-    if group_columns is not None and any(c not in extra for c in group_columns):
-        return None  # let build_series report it as it would
+def _rows_query(names: list[str], extra: list[str], source: str, pos: str, bucket: str,
+                k: int, every_row: bool = False) -> str:
+    """The checked, typed rows of `source`: outcome rows that pass (bucket `bucket`,
+    an SQL expression < k) and every row that fails (bucket k), with `pos` as
+    the row's place in the file; with every_row, all rows (bucket k if not an
+    outcome row that passes)."""
 
     def col(name: str) -> str:
         return _quote(name) if name in names else "NULL::VARCHAR"
@@ -226,21 +229,38 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     # Every outcome row that passes goes to bucket hash(case_id) % k; rows that
     # fail go to bucket k, only to be counted.
     query = f"""
-          SELECT (CASE WHEN ok AND ins IN {outcome} THEN hash(ci) % {k} ELSE {k} END)::INTEGER
+          SELECT (CASE WHEN ok AND ins IN {outcome} THEN {bucket} ELSE {k} END)::INTEGER
                    AS bucket,
                  pos, ok, ci, pi, ri, ins,
                  datediff('day', DATE '1970-01-01', d)::INTEGER AS d,
                  datediff('day', DATE '1970-01-01', b)::INTEGER AS b,
                  (({items_sum}) * 10)::SMALLINT AS s{extra_out}
           FROM (SELECT *, {ok} AS ok FROM (
-            SELECT rowid AS pos, {col('case_id')} AS ci,
+            SELECT {pos} AS pos, {col('case_id')} AS ci,
                    {col('person_id')} AS pi, {col('rater_id')} AS ri, {col('instrument')} AS ins,
                    {col('date')} AS ds, {col('birth_date')} AS bs, {col('total')} AS ts,
                    TRY_CAST({col('date')} AS DATE) AS d,
                    TRY_CAST({col('birth_date')} AS DATE) AS b,
                    {item_cols}, {item_vals}{extra_cols}
-            FROM work.raw) AS c) AS t
+            FROM {source}) AS c) AS t
           WHERE (ok AND ins IN {outcome}) OR NOT ok"""  # noqa: S608
+    return query.rsplit("WHERE", 1)[0] if every_row else query
+
+
+def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
+         model: EtrModel, missing: pd.DataFrame | None,
+         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
+    src = _source(path)
+    names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
+    plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
+    if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
+            or any(c not in names for c in ITEM_COLUMNS) or _POS in names):
+        return None
+    extra = [c for c in names if c not in KNOWN_COLUMNS]
+    if group_columns is not None and any(c not in extra for c in group_columns):
+        return None  # let build_series report it as it would
+
+    query = _rows_query(names, extra, "work.raw", "rowid", f"hash(ci) % {k}", k)
     # Outcome rows that pass, in file order (the table keeps insertion order, so
     # rowid orders ratings of one series), each with bucket hash(case_id) % k;
     # rows that fail are kept only to be counted.
@@ -319,4 +339,95 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     series = series.sort_values(_POS, kind="stable").drop(columns=_POS).reset_index(drop=True)
     series.attrs["left_out"] = left_out
     clock.lap("merge")
+    return SeriesResult(series, [], "duckdb", lines - 1)
+
+
+_DAY_OFFSET = 1_000_000  # days: keeps (day + offset) positive for any YYYY-MM-DD from 1000 on
+
+
+def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: EtrModel,
+             missing: pd.DataFrame | None, group_columns: Sequence[str] | None,
+             clock: _Clock) -> SeriesResult | None:
+    """One streaming scan of the file: DuckDB checks every row, keeps the outcome
+    rows (typed) and the row numbers; then one GROUP BY gives the first rating
+    of every series, and Python gets only integer (series, day, score) columns
+    in series order plus the per-series table, for `series_frame`."""
+    src = _source(path)
+    names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
+    plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
+    if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
+            or any(c not in names for c in ITEM_COLUMNS) or _POS in names):
+        return None
+    extra = [c for c in names if c not in KNOWN_COLUMNS]
+    if group_columns is not None and any(c not in extra for c in group_columns):
+        return None  # let build_series report it as it would
+    # Pass 1, a parallel aggregate that keeps nothing: the number of rows (every
+    # line of the file must be one row: no blank lines, no quoted line breaks,
+    # nothing skipped by the CSV sniffer) and of rows that break a rule.
+    query = _rows_query(names, extra, src, "0", "0", 1, every_row=True)
+    counts = f"SELECT count(*), count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE bucket = 0) FROM ({query})"  # noqa: S608, E501
+    checked = con.execute(counts).fetchone()
+    clock.lap("validate (duckdb)")
+    if checked is None or checked[0] != lines - 1 or checked[1] or not checked[2]:
+        return None  # errors, no outcome rows, or an unusual file: the reference path
+    # Pass 2: the outcome rows, typed (every cell is known to be in canonical
+    # form now). With preserve_insertion_order the table keeps file order, so
+    # its rowid orders ratings of one date (row_number() OVER () on the scan
+    # would make the work single-threaded).
+    number = "replace({x}, ',', '.')::DECIMAL(3,1)"
+    items = " + ".join(number.format(x=_quote(c)) for c in ITEM_COLUMNS)
+    extra_out = "".join(f", coalesce({_quote(c)}, '') AS e{n}" for n, c in enumerate(extra))
+    con.execute(f"""CREATE TABLE o AS SELECT case_id AS ci, person_id AS pi, rater_id AS ri,
+                    instrument AS ins,
+                    datediff('day', DATE '1970-01-01', date::DATE)::INTEGER AS d,
+                    datediff('day', DATE '1970-01-01', birth_date::DATE)::INTEGER AS b,
+                    (({items}) * 10)::SMALLINT AS s{extra_out}
+                    FROM {src} WHERE instrument IN {_sql_list(OUTCOME_INSTRUMENTS)}""")  # noqa: S608
+    clock.lap("outcome rows (duckdb)")
+    # key orders the ratings of a series: by date, then by place in the file.
+    key = f"((d::BIGINT + {_DAY_OFFSET}) << 34) + rowid"
+    extras = "".join(f", arg_min(e{n}, {key}) AS e{n}" for n in range(len(extra)))
+    con.execute(f"""CREATE TABLE s AS SELECT ci, pi, ri, min(rowid) AS fpos,
+                    arg_min(ins, {key}) AS ins, arg_min(b, {key}) AS b{extras}
+                    FROM o GROUP BY ci, pi, ri""")  # noqa: S608
+    # Series in the reference order: by the file row of their first appearance.
+    con.execute("CREATE TABLE s2 AS SELECT *, (row_number() OVER (ORDER BY fpos) - 1)::INTEGER "
+                "AS sid FROM s")
+    con.execute("DROP TABLE s")
+    first = con.execute("SELECT * FROM s2 ORDER BY sid").fetchdf()
+    clock.lap("series keys (duckdb)")
+    texts = ["ci", "pi", "ri", *(f"e{n}" for n in range(len(extra)))]
+    for short in texts:
+        values = first[short].astype(str)
+        if (values != values.str.strip()).any():
+            return None  # the pandas reader strips surrounding spaces; let it
+    rows = con.execute(f"SELECT s2.sid, o.d, o.s FROM o JOIN s2 USING (ci, pi, ri) "  # noqa: S608
+                       f"ORDER BY s2.sid, {key.replace('d::', 'o.d::').replace('rowid', 'o.rowid')}"
+                       ).fetchnumpy()
+    con.execute("DROP TABLE o")
+    clock.lap("ratings in series order (duckdb)")
+    series_of = np.asarray(rows["sid"]).astype(np.int64)
+    n = len(series_of)
+    new = np.ones(n, dtype=bool)
+    new[1:] = series_of[1:] != series_of[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:] - 1, n - 1]
+    ordered = OrderedRatings(np.zeros(0, dtype=np.int64), series_of, starts, ends,
+                             np.asarray(rows["s"]).astype(np.int64),
+                             np.asarray(rows["d"]).astype(np.int64))
+    del rows
+    frame = pd.DataFrame({
+        "case_id": first["ci"].to_numpy(dtype=object),
+        "person_id": first["pi"].to_numpy(dtype=object),
+        "rater_id": first["ri"].to_numpy(dtype=object),
+        "instrument": first["ins"].to_numpy(dtype=object),
+        "birth_date": first["b"].to_numpy().astype(np.int64).astype("datetime64[D]"),
+    })
+    groups = list(extra) if group_columns is None else list(group_columns)
+    for n_extra, name in enumerate(extra):
+        if name in groups:
+            frame[name] = first[f"e{n_extra}"].to_numpy(dtype=object)
+    del first
+    series = series_frame(ordered, frame, settings, model, missing, groups)
+    clock.lap("series (python)")
     return SeriesResult(series, [], "duckdb", lines - 1)

@@ -189,8 +189,25 @@ def build_series(
     o = order_outcome_ratings(ratings)
     if group_columns is None:
         group_columns = [c for c in ratings.columns if c not in _BASE_COLUMNS]
-    first_rows = o.rows[o.starts]
-    first = ratings.iloc[first_rows]
+    first = ratings.iloc[o.rows[o.starts]]
+    return series_frame(o, first, settings, model, missing, group_columns)
+
+
+def series_frame(
+    o: OrderedRatings,
+    first: pd.DataFrame,
+    settings: OutcomeSettings,
+    model: EtrModel,
+    missing: pd.DataFrame | None,
+    group_columns: Sequence[str],
+) -> pd.DataFrame:
+    """The per-series frame from ratings already in series order (the one
+    implementation of the per-series formulas, shared by every reader).
+
+    `o` needs series_of, starts, ends, score_t and day (rows is not used);
+    `first` has one row per series (its first rating): case_id, person_id,
+    rater_id, instrument, birth_date and the group columns.
+    """
     n = (o.ends - o.starts + 1).astype(np.int64)
 
     births = first["birth_date"].to_numpy().astype("datetime64[D]")

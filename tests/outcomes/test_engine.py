@@ -91,3 +91,69 @@ def test_unusual_but_valid_files_give_the_reference_result(tmp_path, row):
     result = series_from_csv(path)
     assert not result.errors
     pd.testing.assert_frame_equal(result.series, expected)
+
+
+@pytest.mark.parametrize("engine", ["sql", "buckets"])
+def test_each_fast_path_matches_the_reference(tmp_path, engine):
+    rows = [*ROWS, *(r.replace("C1,", "C8,").replace("P1", "P8") for r in ROWS[:4])]
+    path = write(tmp_path, rows)
+    read, expected = reference(path)
+    result = series_from_csv(path, engine=engine)
+    assert result.path == "duckdb" and not result.errors
+    pd.testing.assert_frame_equal(result.series, expected)
+    assert result.series.attrs == expected.attrs
+
+
+def _generated_rows(seed, n_rows=3000):
+    """Random rows with the tricky cases: many same-date ties (file order decides),
+    Danish comma decimals, birthdays on the intake date (age boundaries 6, 13,
+    18), carer ratings, under-6 children, alliance rows in between, sawtooth
+    series and scores on both sides of every cutoff."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n_rows):
+        case = int(rng.integers(0, 60))
+        person = int(rng.integers(0, 2))
+        pid = f"C{case}-P{person}"
+        rid = pid if rng.random() < 0.7 else f"C{case}-R{int(rng.integers(0, 2))}"
+        age = int(rng.choice([4, 5, 6, 12, 13, 17, 18, 40]))
+        # Birthday on 2024-03-01 for age boundaries on the first date.
+        birth = f"{2024 - age - (case % 2)}-03-0{1 + case % 3}"
+        date = f"2024-0{3 + int(rng.integers(0, 3))}-0{1 + int(rng.integers(0, 3))}"
+        instrument = str(rng.choice(["ORS", "CORS", "SRS", "CSRS"], p=[0.4, 0.3, 0.2, 0.1]))
+        high = rng.random() < 0.5
+        tenths = rng.integers(60, 100, 4) if high else rng.integers(0, 50, 4)
+        items = [f"{t // 10}.{t % 10}" for t in tenths]
+        if rng.random() < 0.2:
+            k = int(rng.integers(0, 4))
+            items[k] = f'"{items[k].replace(".", ",")}"'
+        total = "" if rng.random() < 0.3 else f"{sum(int(t) for t in tenths) / 10:.1f}"
+        rows.append(f"K{case},{pid},{rid},{birth},{instrument},{date},{','.join(items)},"
+                    f"{total},T{case % 4},{'' if case % 5 == 0 else 'MST'}")
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_path_on_generated_files(tmp_path, seed):
+    path = write(tmp_path, _generated_rows(seed))
+    read, expected = reference(path)
+    assert not read.errors
+    result = series_from_csv(path, engine="sql")
+    assert result.path == "duckdb" and not result.errors
+    assert result.series.attrs["left_out"]["under_6"] > 0
+    assert expected["flag_sawtooth"].any() and expected["reached_wellbeing"].any()
+    pd.testing.assert_frame_equal(result.series, expected)
+    assert result.series.attrs == expected.attrs
+
+
+def test_sql_path_with_missing_ratings_and_group_columns(tmp_path):
+    path = write(tmp_path, _generated_rows(4, 500))
+    missing = pd.DataFrame({"case_id": ["K1", "K2"], "person_id": ["C1-P0", "C2-P1"],
+                            "date": ["2024-01-01", "2024-09-01"], "reason": ["ill", "moved"]})
+    read, _ = reference(path)
+    expected = build_series(read.ratings, missing=missing, group_columns=["intervention"])
+    result = series_from_csv(path, engine="sql", missing=missing, group_columns=["intervention"])
+    assert result.path == "duckdb"
+    pd.testing.assert_frame_equal(result.series, expected)
