@@ -404,7 +404,7 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
     rows = con.execute(f"SELECT s2.sid, o.d, o.s FROM o JOIN s2 USING (ci, pi, ri) "  # noqa: S608
                        f"ORDER BY s2.sid, {key.replace('d::', 'o.d::').replace('rowid', 'o.rowid')}"
                        ).fetchnumpy()
-    con.execute("DROP TABLE o")
+    con.close()  # gives DuckDB's memory back before the Python stage
     clock.lap("ratings in series order (duckdb)")
     series_of = np.asarray(rows["sid"]).astype(np.int64)
     n = len(series_of)
