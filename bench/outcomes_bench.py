@@ -13,10 +13,10 @@ single SQL aggregate in DuckDB on the same file, as the floor to compare with.
 
 Engines: sql (default; series_from_csv's streaming DuckDB path), in-memory
 (read_ratings_csv + build_series), out-of-core (series_from_csv with buckets).
-Figures on a 2-core machine, 10 million ratings: sql 13.6 s total (validate
+Figures on a 2-core machine, 10 million ratings: sql 13.7 s total (validate
 5.2, outcome rows 3.6, series keys 1.4, ordered ratings 1.2, series 1.2,
-summaries 1.0), peak 1.29 GB; in-memory 17.0 s, 3.4 GB; floor 4.9 s.
-20 million: sql 33.6 s, 1.81 GB; in-memory 40.0 s, 6.4 GB; floor 10.6 s.
+summaries 1.0), peak 1.21 GB; in-memory 17.0 s, 3.4 GB; floor 4.9 s.
+20 million: sql 31.7 s, 1.75 GB; in-memory 40.0 s, 6.4 GB; floor 10.6 s.
 """
 
 from __future__ import annotations

@@ -378,7 +378,7 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
     items = " + ".join(number.format(x=_quote(c)) for c in ITEM_COLUMNS)
     extra_out = "".join(f", coalesce({_quote(c)}, '') AS e{n}" for n, c in enumerate(extra))
     con.execute(f"""CREATE TABLE o AS SELECT case_id AS ci, person_id AS pi, rater_id AS ri,
-                    instrument AS ins,
+                    list_position({_sql_array(OUTCOME_INSTRUMENTS)}, instrument)::TINYINT AS ins,
                     datediff('day', DATE '1970-01-01', date::DATE)::INTEGER AS d,
                     datediff('day', DATE '1970-01-01', birth_date::DATE)::INTEGER AS b,
                     (({items}) * 10)::SMALLINT AS s{extra_out}
@@ -420,7 +420,8 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
         "case_id": first["ci"].to_numpy(dtype=object),
         "person_id": first["pi"].to_numpy(dtype=object),
         "rater_id": first["ri"].to_numpy(dtype=object),
-        "instrument": first["ins"].to_numpy(dtype=object),
+        "instrument": np.asarray(("", *OUTCOME_INSTRUMENTS), dtype=object)[
+            first["ins"].to_numpy().astype(np.int64)],
         "birth_date": first["b"].to_numpy().astype(np.int64).astype("datetime64[D]"),
     })
     groups = list(extra) if group_columns is None else list(group_columns)
