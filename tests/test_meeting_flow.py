@@ -76,6 +76,27 @@ def test_hand_over_locks_the_case_and_the_password_unlocks(world, client):
     assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 200
 
 
+def test_too_many_wrong_passwords_close_the_family_screen(world, client):
+    from fokus.audit.models import AccessLogEntry
+    from tests.conftest import PASSWORD
+
+    meeting = _start(client, world)
+    c = world.child.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}"])
+    for _ in range(4):
+        assert client.post(reverse("ratings:unlock"), {"password": "guess"}, **EN).status_code == 200
+    fifth = client.post(reverse("ratings:unlock"), {"password": "guess"}, **EN)
+    assert fifth.status_code == 302 and fifth["Location"] == reverse("login")
+    assert AccessLogEntry.objects.filter(action="denied", object_type="family_screen_unlock"
+                                         ).count() == 5
+    # The screen is closed: neither the family screen nor the right password opens the case.
+    assert client.get(reverse("ratings:kiosk"), **EN).status_code != 200
+    late = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
+    assert late["Location"] == reverse("login")
+    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}))["Location"] \
+        .startswith(reverse("login"))
+
+
 def test_a_submission_sent_twice_is_stored_once(world, client):
     meeting = _start(client, world)
     c, m = world.child.pk, world.mother.pk

@@ -75,6 +75,17 @@ def grant(request) -> dict | None:
     return data
 
 
+MAX_UNLOCK_ATTEMPTS = 5
+
+
+def count_failed_unlock(request) -> int:
+    """One more wrong password on this family screen; returns how many so far."""
+    data = request.session[SESSION]
+    data["failed_unlocks"] = data.get("failed_unlocks", 0) + 1
+    request.session.modified = True
+    return data["failed_unlocks"]
+
+
 def end(request) -> None:
     """Close the family screen. Its plan stays for the caseworker (the last few),
     so that a rating still waiting on the device can be delivered after she unlocked."""

@@ -347,6 +347,12 @@ def unlock(request):
         with transaction.atomic():
             record(user, AccessAction.DENIED, "family_screen_unlock", grant["meeting"],
                    case_id=grant["case"], purpose="wrong password")
+        if kiosk.count_failed_unlock(request) >= kiosk.MAX_UNLOCK_ATTEMPTS:
+            # Guessing is over: the screen closes, and only a full login opens the case.
+            kiosk.end(request)
+            flash.warning(request, _("Too many wrong passwords: the family screen was closed. "
+                                     "The caseworker logs in again."))
+            return redirect("login")
         form.add_error("password", _("That is not the caseworker's password."))
     return render(request, "ratings/unlock.html", {"form": form, "kiosk": True})
 
