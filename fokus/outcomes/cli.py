@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .alliance import srs_alerts
+from .engine import AllianceCounts, alliance_counts_from_csv, series_from_csv
 from .etr import DEFAULT_MODEL
-from .ratings_csv import read_ratings_csv
-from .series import FLAG_NAMES, build_series
-from .settings import DEFAULT_SETTINGS
+from .ratings_csv import KNOWN_COLUMNS, REQUIRED_COLUMNS, read_ratings_csv
+from .series import FLAG_NAMES
+from .settings import DEFAULT_SETTINGS, OutcomeSettings
 from .summary import summarise, summarise_groups
 from .survival import time_to_wellbeing
 
@@ -89,59 +90,107 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["outcomes"]:  # called as `fokus outcomes ...`
-        args_list = args_list[1:]
-    args = build_parser().parse_args(args_list)
-    try:
-        read = read_ratings_csv(args.input)
-    except OSError as exc:
-        print(f"cannot read {args.input}: {exc}", file=sys.stderr)
-        return 2
-    if read.errors:
-        for error in read.errors:
-            print(f"{args.input}: {error}", file=sys.stderr)
-        print(f"{len(read.errors)} error(s); nothing was imported", file=sys.stderr)
-        return 2
-    if args.by and args.by not in read.ratings.columns:
-        print(f"{args.input}: line 1: no column {args.by!r} to group by", file=sys.stderr)
-        return 2
-    missing = None
-    if args.missing:
-        missing = pd.read_csv(args.missing, dtype=str, keep_default_na=False)
-        absent = {"case_id", "person_id", "date", "reason"} - set(missing.columns)
-        if absent:
-            print(f"{args.missing}: line 1: missing column(s) {', '.join(sorted(absent))}",
-                  file=sys.stderr)
-            return 2
+def _ratings_columns(path: str) -> set[str]:
+    """The columns of read_ratings_csv(path).ratings for a valid file, from its header."""
+    header = pd.read_csv(path, nrows=0, dtype=str, keep_default_na=False,
+                         skipinitialspace=True, encoding="utf-8")
+    names = [str(c).strip() for c in header.columns]
+    return ({*REQUIRED_COLUMNS, "birth_date", "score_t"}
+            | {c for c in names if c not in KNOWN_COLUMNS})
 
-    settings, model = DEFAULT_SETTINGS, DEFAULT_MODEL
-    series = build_series(read.ratings, settings, model, missing=missing)
+
+def _alliance_counts(ratings: pd.DataFrame, settings: OutcomeSettings) -> AllianceCounts:
+    """The alliance figures from the reference ratings frame (srs_alerts)."""
+    alerts = srs_alerts(ratings, settings)
+    return AllianceCounts(len(alerts), int(alerts["alert"].sum()), int(alerts["low"].sum()),
+                          int(alerts["drop"].sum()))
+
+
+def build_output(series: pd.DataFrame, alliance: AllianceCounts, by: str | None,
+                 exclude: list[str], settings: OutcomeSettings = DEFAULT_SETTINGS,
+                 model: Any = DEFAULT_MODEL) -> dict[str, Any]:
+    """The output object (before JSON conversion) from the series and alliance counts."""
     extra = [c for c in series.columns if c not in SERIES_FIELDS
              and c not in ("birth_date",) and not c.startswith("_")]
     output: dict[str, Any] = {
         "settings": {**settings.to_dict(), "etr_model": model.to_dict()},
         "series": series_records(series, extra),
-        "summary": summarise(series, args.exclude),
+        "summary": summarise(series, exclude),
     }
     output["summary"]["left_out"] = series.attrs.get("left_out", {})
-    alerts = srs_alerts(read.ratings, settings)
-    output["alliance"] = {"n_ratings": len(alerts), "n_alerts": int(alerts["alert"].sum()),
-                          "n_below_cutoff": int(alerts["low"].sum()),
-                          "n_drops": int(alerts["drop"].sum())}
+    output["alliance"] = {"n_ratings": alliance.n_ratings, "n_alerts": alliance.n_alerts,
+                          "n_below_cutoff": alliance.n_below_cutoff,
+                          "n_drops": alliance.n_drops}
     output["summary"]["time_to_wellbeing"] = time_to_wellbeing(series)
-    if args.by:
-        output["groups"] = summarise_groups(series, args.by, args.exclude)
-        ttw = time_to_wellbeing(series, args.by)
+    if by:
+        output["groups"] = summarise_groups(series, by, exclude)
+        ttw = time_to_wellbeing(series, by)
         for key, group in output["groups"].items():
             group["time_to_wellbeing"] = ttw.get(key)
+    return output
+
+
+def json_text(output: dict[str, Any]) -> str:
+    """The output as one line of JSON."""
+    # dumps (not dump) uses the C encoder for the whole object.
+    # The series records are built plain already; convert the rest.
+    plain = _plain({k: v for k, v in output.items() if k != "series"})
+    plain = {"settings": plain["settings"], "series": output["series"], **plain}
+    return json.dumps(plain, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["outcomes"]:  # called as `fokus outcomes ...`
+        args_list = args_list[1:]
+    args = build_parser().parse_args(args_list)
+    missing = None
+    missing_absent: set[str] = set()
+    missing_failed: Exception | None = None
+    if args.missing:
+        try:
+            missing = pd.read_csv(args.missing, dtype=str, keep_default_na=False)
+        except Exception as exc:  # noqa: BLE001 - raised below, after the ratings checks
+            missing_failed = exc
+        else:
+            missing_absent = {"case_id", "person_id", "date", "reason"} - set(missing.columns)
+            if missing_absent:
+                missing = None  # reported below, after any error in the ratings file
+    settings, model = DEFAULT_SETTINGS, DEFAULT_MODEL
+    # The outcome series stream through DuckDB when the file allows (the same
+    # frame and errors as read_ratings_csv + build_series, far less memory).
+    # Every extra column is a group column, as build_series does by default,
+    # so the series records list the same columns as before.
+    try:
+        result = series_from_csv(args.input, settings, model, missing=missing)
+    except OSError as exc:
+        print(f"cannot read {args.input}: {exc}", file=sys.stderr)
+        return 2
+    if result.errors:
+        for error in result.errors:
+            print(f"{args.input}: {error}", file=sys.stderr)
+        print(f"{len(result.errors)} error(s); nothing was imported", file=sys.stderr)
+        return 2
+    if args.by and args.by not in _ratings_columns(args.input):
+        print(f"{args.input}: line 1: no column {args.by!r} to group by", file=sys.stderr)
+        return 2
+    if missing_failed is not None:
+        raise missing_failed
+    if missing_absent:
+        print(f"{args.missing}: line 1: missing column(s) {', '.join(sorted(missing_absent))}",
+              file=sys.stderr)
+        return 2
+    counts = alliance_counts_from_csv(args.input, settings) if result.path == "duckdb" else None
+    if counts is None:  # the reference path: the pandas frame, as before
+        try:
+            read = read_ratings_csv(args.input)
+        except OSError as exc:
+            print(f"cannot read {args.input}: {exc}", file=sys.stderr)
+            return 2
+        counts = _alliance_counts(read.ratings, settings)
+    output = build_output(result.series, counts, args.by, args.exclude, settings, model)
     if args.json:
-        # dumps (not dump) uses the C encoder for the whole object.
-        # The series records are built plain already; convert the rest.
-        plain = _plain({k: v for k, v in output.items() if k != "series"})
-        plain = {"settings": plain["settings"], "series": output["series"], **plain}
-        sys.stdout.write(json.dumps(plain, ensure_ascii=False, allow_nan=False) + "\n")
+        sys.stdout.write(json_text(output))
     else:
         s = output["summary"]
         print(f"{s['n_series']} outcome series, {s['n_eligible']} with 2+ ratings")

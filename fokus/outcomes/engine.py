@@ -432,3 +432,73 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
     series = series_frame(ordered, frame, settings, model, missing, groups)
     clock.lap("series (python)")
     return SeriesResult(series, [], "duckdb", lines - 1)
+
+
+ALLIANCE_INSTRUMENTS = ("SRS", "CSRS", "GSRS", "CGSRS")
+
+
+@dataclass
+class AllianceCounts:
+    """The figures the CLI reports from `alliance.srs_alerts`."""
+
+    n_ratings: int
+    n_alerts: int
+    n_below_cutoff: int
+    n_drops: int
+
+
+def alliance_counts_from_csv(source: str | PathLike[str],
+                             settings: OutcomeSettings = DEFAULT_SETTINGS,
+                             ) -> AllianceCounts | None:
+    """The counts of `srs_alerts(read_ratings_csv(source).ratings, settings)`
+    for a file that `series_from_csv` read on the DuckDB path (so every row is
+    known to be valid and in canonical form), without loading the outcome rows.
+
+    Only the alliance rows (SRS, CSRS, GSRS, CGSRS) are read, in file order; the
+    total is the item sum in integer tenths (as the reference reader's score_t),
+    and each rating is compared with the previous one of the same case, person,
+    rater and family (individual or group) by date, then file order. None when
+    DuckDB is not installed, fails, or an alliance id has surrounding
+    whitespace (the reference reader would strip it): use srs_alerts then.
+    """
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    path = fspath(source)
+    with tempfile.TemporaryDirectory(prefix="fokus-alliance-") as tmp:
+        con = duckdb.connect()
+        try:
+            con.execute("SET enable_progress_bar = false")
+            con.execute("SET preserve_insertion_order = true")
+            con.execute(f"SET temp_directory = '{_literal(tmp)}/spill'")
+            con.execute("SET memory_limit = '1GB'")
+            number = "replace({x}, ',', '.')::DECIMAL(3,1)"
+            items = " + ".join(number.format(x=_quote(c)) for c in ITEM_COLUMNS)
+            # With preserve_insertion_order the table keeps file order: rowid
+            # orders ratings of one date as the reference's input row does.
+            con.execute(f"""CREATE TABLE a AS SELECT case_id AS ci, person_id AS pi,
+                            rater_id AS ri,
+                            (instrument IN ('GSRS', 'CGSRS'))::TINYINT AS fam,
+                            date::DATE AS d, (({items}) * 10)::INTEGER AS s
+                            FROM {_source(path)}
+                            WHERE instrument IN {_sql_list(ALLIANCE_INSTRUMENTS)}""")  # noqa: S608
+            untrimmed = " OR ".join(f"regexp_matches({c}, '{_UNTRIMMED}')"
+                                    for c in ("ci", "pi", "ri"))
+            found = con.execute(f"SELECT count(*) FILTER (WHERE {untrimmed}) FROM a").fetchone()  # noqa: S608
+            if found is None or found[0]:
+                return None
+            cut, drop = int(settings.srs_cutoff_t), int(settings.srs_drop_t)
+            low, fell = f"s < {cut}", f"coalesce(prev - s >= {drop}, false)"
+            row = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE {low} OR {fell}),
+                                  count(*) FILTER (WHERE {low}), count(*) FILTER (WHERE {fell})
+                                  FROM (SELECT s, lag(s) OVER (PARTITION BY ci, pi, ri, fam
+                                                               ORDER BY d, rowid) AS prev
+                                        FROM a)""").fetchone()  # noqa: S608
+        except (duckdb.Error, UnicodeDecodeError, ValueError):
+            return None
+        finally:
+            con.close()
+    if row is None:
+        return None
+    return AllianceCounts(*(int(x) for x in row))

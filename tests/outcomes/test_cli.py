@@ -124,3 +124,141 @@ def test_validity_flags_can_be_excluded(tmp_path, capsys):
     data = json.loads(out)
     assert data["summary"]["n_series"] == 2 and len(data["series"]) == 3
     assert data["summary"]["excluded_by_flags"] == {"flags": ["sawtooth"], "n_series": 1}
+
+
+# --- the streaming CLI gives the JSON of the reference path (pandas reader) ---
+
+def _reference_json(path, by):
+    """The JSON as the CLI made it before it streamed: read_ratings_csv,
+    build_series and srs_alerts on the whole pandas frame."""
+    from fokus.outcomes.alliance import srs_alerts
+    from fokus.outcomes.cli import build_output, json_text
+    from fokus.outcomes.engine import AllianceCounts
+    from fokus.outcomes.etr import DEFAULT_MODEL
+    from fokus.outcomes.ratings_csv import read_ratings_csv
+    from fokus.outcomes.series import build_series
+    from fokus.outcomes.settings import DEFAULT_SETTINGS
+
+    read = read_ratings_csv(path)
+    assert not read.errors
+    series = build_series(read.ratings, DEFAULT_SETTINGS, DEFAULT_MODEL)
+    alerts = srs_alerts(read.ratings, DEFAULT_SETTINGS)
+    counts = AllianceCounts(len(alerts), int(alerts["alert"].sum()), int(alerts["low"].sum()),
+                            int(alerts["drop"].sum()))
+    return json_text(build_output(series, counts, by, []))
+
+
+def _generated_lines(seed, untrimmed=False):
+    """Ratings with ties on date, comma decimals, carer ratings, SRS drops and lows,
+    group alliance ratings, pictorial ratings and two extra columns, in shuffled order."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    dates = [f"2024-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in (3, 17)]
+    lines = []
+
+    def score(value):
+        value = min(max(round(value, 1), 0.0), 10.0) + 0.0  # never "-0.0"
+        text = f"{value:.1f}"
+        if rng.random() < 0.2:
+            return f'"{text.replace(".", ",")}"'  # a Danish decimal comma
+        return text if rng.random() < 0.8 else text.rstrip("0").rstrip(".") or "0"
+
+    def row(case, person, rater, birth, instrument, date, level, team, worker):
+        if instrument in ("YCORS", "YCSRS"):
+            items, total = ["", "", "", ""], str(int(rng.integers(1, 5)))
+        else:
+            values = [level / 4 + rng.normal(0, 0.8) for _ in range(4)]
+            items = [score(v) for v in values]
+            tenths = sum(round(float(i.strip('"').replace(",", ".")) * 10) for i in items)
+            total = "" if rng.random() < 0.3 else f"{tenths / 10:.1f}"
+        return ",".join([case, person, rater, birth, instrument, date, *items, total, team,
+                         worker])
+
+    for c in range(40):
+        case, team, worker = f"C{c}", f"T{c % 3}", f"W{c % 5}"
+        child = c % 2 == 0
+        birth_child = f"{2014 + c % 6}-0{1 + c % 9}-15"
+        person = f"{case}-P0"
+        birth = birth_child if child else "1985-06-01"
+        outcome = "CORS" if child else "ORS"
+        alliance = "CSRS" if child else "SRS"
+        group_alliance = "CGSRS" if child else "GSRS"
+        level = rng.uniform(8, 34)
+        for date in sorted(rng.choice(dates, size=int(rng.integers(1, 7)))):  # ties: repeats
+            level = min(40.0, level + rng.normal(2, 3))
+            lines.append(row(case, person, person, birth, outcome, date, level, team, worker))
+            srs = 38.5 if rng.random() < 0.6 else rng.uniform(28, 39)  # lows and drops
+            lines.append(row(case, person, person, birth, alliance, date, srs, team, worker))
+            if rng.random() < 0.3:
+                lines.append(row(case, person, person, birth, group_alliance, date,
+                                 rng.uniform(30, 40), team, worker))
+            if child:  # a carer rating the child, and the carer's own alliance rating
+                carer = f"{case}-P1"
+                lines.append(row(case, person, carer, birth, outcome, date, level - 3, team,
+                                 worker))
+                rater = f"{carer} " if untrimmed and rng.random() < 0.3 else carer
+                lines.append(row(case, carer, rater, "1980-02-02", "SRS", date,
+                                 rng.uniform(33, 40), team, worker))
+            if c % 7 == 0:
+                lines.append(row(case, f"{case}-Y", f"{case}-Y", "2021-01-01", "YCORS", date,
+                                 0, team, worker))
+    order = rng.permutation(len(lines))
+    return [lines[i] for i in order]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("by", [None, "team_id", "caseworker_id"])
+@pytest.mark.parametrize("untrimmed", [False, True])
+def test_json_equals_the_reference_path(tmp_path, capsys, seed, by, untrimmed):
+    from fokus.outcomes.engine import series_from_csv
+
+    header = HEADER + ",caseworker_id"
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join([header, *_generated_lines(seed, untrimmed)]) + "\n",
+                    encoding="utf-8")
+    # The clean files stream (DuckDB); an untrimmed alliance id leaves the
+    # alliance figures to the reference frame.
+    assert series_from_csv(path).path == "duckdb"
+    code = main(["--input", str(path), *(["--by", by] if by else []), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == _reference_json(path, by)
+    data = json.loads(out)
+    assert data["alliance"]["n_drops"] > 0 and data["alliance"]["n_below_cutoff"] > 0
+    assert ("groups" in data) == bool(by)
+
+
+def test_reference_path_file_gives_the_same_json(tmp_path, capsys):
+    # Scores such as "7.00" and untrimmed ids are valid but not in canonical form,
+    # so series_from_csv reads the file with pandas.
+    from fokus.outcomes.engine import series_from_csv
+
+    path = tmp_path / "ratings.csv"
+    lines = [line.replace(".0,", ".00,") for line in _generated_lines(4, untrimmed=True)]
+    path.write_text("\n".join([HEADER + ",caseworker_id", *lines]) + "\n", encoding="utf-8")
+    assert series_from_csv(path).path == "reference"
+    code = main(["--input", str(path), "--by", "team_id", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == _reference_json(path, "team_id")
+
+
+def test_alliance_counts_from_csv_match_srs_alerts(tmp_path):
+    from fokus.outcomes.alliance import srs_alerts
+    from fokus.outcomes.engine import alliance_counts_from_csv
+    from fokus.outcomes.ratings_csv import read_ratings_csv
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join([HEADER + ",caseworker_id", *_generated_lines(5)]) + "\n",
+                    encoding="utf-8")
+    alerts = srs_alerts(read_ratings_csv(path).ratings)
+    counts = alliance_counts_from_csv(path)
+    assert counts is not None
+    assert (counts.n_ratings, counts.n_alerts, counts.n_below_cutoff, counts.n_drops) == (
+        len(alerts), alerts["alert"].sum(), alerts["low"].sum(), alerts["drop"].sum())
+    untrimmed = tmp_path / "untrimmed.csv"
+    untrimmed.write_text("\n".join([HEADER + ",caseworker_id",
+                                    *_generated_lines(5, untrimmed=True)]) + "\n",
+                         encoding="utf-8")
+    assert alliance_counts_from_csv(untrimmed) is None
