@@ -31,6 +31,7 @@ from fokus.accounts.models import Role
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Person, PersonRole
+from fokus.lib.forms import parse_id
 from fokus.lib.pseudonym import pseudonym
 from fokus.ratings.models import Rating
 
@@ -118,7 +119,7 @@ def list_cases_for_user(user, *, query: str = "", include_closed: bool = False,
 def get_case_for_user(user, case_id, *, purpose: str = "") -> Case:
     """The case, if the user may see it; otherwise 404 (and the attempt is logged)."""
     with transaction.atomic():
-        case = cases_visible_to(user).filter(pk=_as_id(case_id)).select_related(
+        case = cases_visible_to(user).filter(pk=parse_id(case_id)).select_related(
             "team", "organisation").first()
         if case is not None:
             record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose)
@@ -131,13 +132,12 @@ def get_case_detail_for_user(user, case_id, *, purpose: str = "case page") -> Ca
     """The case with its people, interventions, meetings and ratings, prefetched."""
     with transaction.atomic():
         case = (
-            cases_visible_to(user).filter(pk=_as_id(case_id))
+            cases_visible_to(user).filter(pk=parse_id(case_id))
             .select_related("team", "organisation")
             .prefetch_related(
                 "persons", "interventions", "caseworkers",
                 "meetings__participants",
                 "ratings__instrument", "ratings__person", "ratings__rater",
-                "ratings__answers__item",
                 "missing_ratings__person",
             ).first()
         )
@@ -151,7 +151,7 @@ def get_case_detail_for_user(user, case_id, *, purpose: str = "case page") -> Ca
 
 def get_person_for_user(user, person_id, *, purpose: str = "") -> Person:
     with transaction.atomic():
-        person = (Person.objects.filter(pk=_as_id(person_id), case__in=cases_visible_to(user))
+        person = (Person.objects.filter(pk=parse_id(person_id), case__in=cases_visible_to(user))
                   .select_related("case").first())
         if person is not None:
             record(user, AccessAction.READ, "person", person.pk, case_id=person.case_id,
@@ -185,13 +185,6 @@ def list_pseudonymised_cases(user, *, purpose: str = "pseudonymised case list"
         record(user, AccessAction.LIST, "case", purpose=purpose,
                detail={"pseudonymised": True, "n_cases": len(rows)})
     return rows
-
-
-def _as_id(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _record_denied(user, object_type: str, object_id, purpose: str) -> None:

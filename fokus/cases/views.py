@@ -1,6 +1,7 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fokus.cases import access, actions
 from fokus.cases.forms import CaseSearchForm, PersonForm
 from fokus.insights.views import case_insights
+from fokus.lib.forms import parse_id
 
 LATEST_MEETINGS = 10
 LATEST_RATINGS = 24
@@ -42,9 +44,11 @@ def case_detail(request, case_id: int):
     meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk), reverse=True)
     # The latest first, and only the latest unless asked: the graph shows the history.
     show_all = request.GET.get("all") == "1"
+    shown = ratings if show_all else ratings[:LATEST_RATINGS]
+    prefetch_related_objects(shown, "answers__item")
     return render(request, "cases/case_detail.html", {
         "case": case, "insights": case_insights(case), "show_all": show_all,
-        "ratings": ratings if show_all else ratings[:LATEST_RATINGS], "n_ratings": len(ratings),
+        "ratings": shown, "n_ratings": len(ratings),
         "meetings": meetings if show_all else meetings[:LATEST_MEETINGS],
         "n_meetings": len(meetings),
     })
@@ -73,7 +77,7 @@ def person_add(request, case_id: int):
 def person_privacy(request, case_id: int, person_id: int):
     """A child's ratings kept from the parents on the family screen, or shown again."""
     case = access.get_case_for_user(request.user, case_id, purpose="rating privacy")
-    person = case.persons.filter(pk=access._as_id(person_id)).first()
+    person = case.persons.filter(pk=parse_id(person_id)).first()
     if person is None:
         raise Http404
     private = request.POST.get("private") == "on"

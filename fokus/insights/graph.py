@@ -26,6 +26,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from fokus.insights.series import CaseData, Series
+from fokus.lib.i18n import current_language
 from fokus.outcomes import EtrModel, etr_path, to_tenths
 
 # Okabe-Ito: distinguishable with colour-blindness, and of different lightness.
@@ -256,7 +257,7 @@ def summary_lines(data: CaseData, tracks) -> list[str]:
             "where": where, "cutoff": f"{x.cutoff:g}", "track": words[track.colour]})
     for x in data.alliance:
         lines.append(_("Alliance, %(name)s: %(n)s ratings, latest %(last)s (cutoff %(cutoff)s).") % {
-            "name": x.label(translation.get_language() or "da"), "n": len(x.points),
+            "name": x.label(current_language()), "n": len(x.points),
             "last": _score(x.last),
             "cutoff": f"{x.cutoff:g}"})
     return lines

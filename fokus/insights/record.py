@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from fokus.insights.graph import case_graph
+from fokus.insights.graph import case_graph, expected_path
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 
@@ -34,8 +34,6 @@ def meeting_scores(case, meeting, data) -> list[ScoreRow]:
             if p.meeting_id == meeting.pk or (p.meeting_id is None and p.day == meeting.held_on):
                 expected = None
                 if x.measures == "outcome":
-                    from fokus.insights.graph import expected_path
-
                     path = etr_by_key.setdefault(x.key, {e.day: e.value for e in expected_path(
                         x, data.settings.etr_ceiling, data.model)})
                     expected = path.get(p.day)

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,16 +16,13 @@ from fokus.insights.record import journal_text, record_context
 from fokus.insights.record import record_pdf as render_record_pdf
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
-
-
-def _page_language() -> str:
-    return "en" if (get_language() or "da").startswith("en") else "da"
+from fokus.lib.i18n import current_language
 
 
 def case_insights(case) -> dict:
     """The graph and the signals of a case fetched with get_case_detail_for_user,
     in the page's language. Used by the case page."""
-    lang = _page_language()
+    lang = current_language()
     data = case_series(case)
     tracks, signals = case_signals(data, lang)
     has_ratings = bool(data.outcome or data.alliance)
@@ -45,7 +41,7 @@ def case_graph_svg(request, case_id: int):
     if not (data.outcome or data.alliance):
         raise Http404
     # The picture only: no signals are needed to draw it (its version is the same).
-    graph = case_graph(data, [], _page_language())
+    graph = case_graph(data, [], current_language())
     etag = f'"{graph.version}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)

@@ -10,8 +10,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from fokus.lib.i18n import current_language
 
 
 class ItemType(models.TextChoices):
@@ -102,7 +103,7 @@ class InstrumentItem(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_en if (get_language() or "da").startswith("en") else self.label_da
+        return self.label_en if current_language() == "en" else self.label_da
 
 
 class InstrumentLicence(models.Model):

@@ -8,3 +8,11 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def parse_id(raw) -> int:
+    """An id from a URL or a form; -1 (matches nothing) for anything that is not one."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1

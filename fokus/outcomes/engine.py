@@ -247,10 +247,10 @@ def _rows_query(names: list[str], extra: list[str], source: str, pos: str, bucke
     return query.rsplit("WHERE", 1)[0] if every_row else query
 
 
-def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
-         model: EtrModel, missing: pd.DataFrame | None,
-         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
-    src = _source(path)
+def _plain_columns(con: Any, src: str, group_columns: Sequence[str] | None
+                   ) -> tuple[list[str], list[str]] | None:
+    """The header's columns and the extra (grouping) ones, or None when the header is
+    anything but plain: the reference reader then reports it exactly."""
     names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
     plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
     if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
@@ -259,6 +259,17 @@ def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSe
     extra = [c for c in names if c not in KNOWN_COLUMNS]
     if group_columns is not None and any(c not in extra for c in group_columns):
         return None  # let build_series report it as it would
+    return names, extra
+
+
+def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
+         model: EtrModel, missing: pd.DataFrame | None,
+         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
+    src = _source(path)
+    columns = _plain_columns(con, src, group_columns)
+    if columns is None:
+        return None
+    names, extra = columns
 
     query = _rows_query(names, extra, "work.raw", "rowid", f"hash(ci) % {k}", k)
     # Outcome rows that pass, in file order (the table keeps insertion order, so
@@ -353,14 +364,10 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
     of every series, and Python gets only integer (series, day, score) columns
     in series order plus the per-series table, for `series_frame`."""
     src = _source(path)
-    names = [str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]  # noqa: S608
-    plain = all(x == x.strip() and x for x in names) and len(set(names)) == len(names)
-    if (not plain or any(c not in names for c in REQUIRED_COLUMNS)
-            or any(c not in names for c in ITEM_COLUMNS) or _POS in names):
+    columns = _plain_columns(con, src, group_columns)
+    if columns is None:
         return None
-    extra = [c for c in names if c not in KNOWN_COLUMNS]
-    if group_columns is not None and any(c not in extra for c in group_columns):
-        return None  # let build_series report it as it would
+    names, extra = columns
     # Pass 1, a parallel aggregate that keeps nothing: the number of rows (every
     # line of the file must be one row: no blank lines, no quoted line breaks,
     # nothing skipped by the CSV sniffer) and of rows that break a rule.

@@ -9,13 +9,13 @@ import time
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils.translation import get_language
 
 from fokus.cases.models import PersonRole
 from fokus.instruments.models import ItemWording
+from fokus.lib.i18n import current_language
 from fokus.ratings.actions import suggest_instrument
 
 SESSION = "fokus_kiosk"
@@ -86,6 +86,11 @@ def count_failed_unlock(request) -> int:
     return data["failed_unlocks"]
 
 
+def caseworker(grant: dict):
+    """The caseworker who handed the tablet over (None if her account is gone)."""
+    return get_user_model().objects.filter(pk=grant["user"], is_active=True).first()
+
+
 def end(request) -> None:
     """Close the family screen. Its plan stays for the caseworker (the last few),
     so that a rating still waiting on the device can be delivered after she unlocked."""
@@ -112,7 +117,7 @@ def grant_for_delivery(request, screen_id: str) -> dict | None:
 
 def wordings(organisation_id, items) -> dict:
     """The wording an administrator configured for each item, in the current language."""
-    language = (get_language() or "da")[:2]
+    language = current_language()
     return dict(ItemWording.objects.filter(organisation_id=organisation_id, item__in=items,
                                            language=language).values_list("item_id", "text"))
 

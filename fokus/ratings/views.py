@@ -2,7 +2,6 @@ import json
 import uuid
 
 from django.contrib import messages as flash
-from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +9,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +25,8 @@ from fokus.insights.signals import case_signals
 from fokus.insights.views import case_insights
 from fokus.instruments.access import usable_instruments
 from fokus.instruments.models import Instrument
+from fokus.lib.forms import parse_id
+from fokus.lib.i18n import current_language
 from fokus.ratings import actions, kiosk, links
 from fokus.ratings.forms import MeetingStartForm, PaperRatingForm, RatingLinkForm, UnlockForm
 from fokus.ratings.models import MissingReason, Rating, RatingMode
@@ -141,7 +142,7 @@ def hand_over(request, case_id: int, meeting_id: int):
 def missing_rating(request, case_id: int, meeting_id: int):
     case = access.get_case_for_user(request.user, case_id, purpose="missing rating")
     meeting = _meeting_for(case, meeting_id)
-    person = meeting.participants.filter(pk=access._as_id(request.POST.get("person"))).first()
+    person = meeting.participants.filter(pk=parse_id(request.POST.get("person"))).first()
     if person is None:
         raise Http404
     try:
@@ -159,7 +160,7 @@ def missing_rating(request, case_id: int, meeting_id: int):
 
 def _kiosk_context(request, grant):
     """The case, meeting, user and the steps of the family screen."""
-    user = get_user_model().objects.filter(pk=grant["user"], is_active=True).first()
+    user = kiosk.caseworker(grant)
     if user is None:
         raise Http404
     case = access.get_case_for_user(user, grant["case"], purpose="family screen")
@@ -176,7 +177,7 @@ def _kiosk_context(request, grant):
 def _screen_steps(case, steps):
     items = [item for s in steps for item in s["instrument"].items.all()]
     wording = kiosk.wordings(case.organisation_id, items)
-    language = (translation.get_language() or "da")[:2]
+    language = current_language()
     shown = []
     for index, step in enumerate(steps):
         instrument = step["instrument"]
@@ -222,11 +223,11 @@ def kiosk_screen(request):
 
 def _screen_graph(request, grant, keep, *, label: str, empty: str):
     """A graph fragment for the family screen: only the series `keep` accepts."""
-    user = get_user_model().objects.filter(pk=grant["user"], is_active=True).first()
+    user = kiosk.caseworker(grant)
     if user is None:
         raise Http404
     case = access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph")
-    lang = "en" if (translation.get_language() or "da").startswith("en") else "da"
+    lang = current_language()
     data = case_series(case)
     tracks, _signals = case_signals(data, lang)
     shown = only_series(data, keep)
@@ -336,7 +337,7 @@ def unlock(request):
     grant = kiosk.grant(request)
     if grant is None:
         return redirect("cases:list" if request.user.is_authenticated else "login")
-    user = get_user_model().objects.filter(pk=grant["user"], is_active=True).first()
+    user = kiosk.caseworker(grant)
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if user is not None and user.check_password(form.cleaned_data["password"]):
