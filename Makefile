@@ -56,6 +56,7 @@ system-deps:
 
 lint: venv
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy fokus/outcomes --ignore-missing-imports
 	$(PY) -m fokus makemigrations --check --dry-run
 	$(PY) tools/check_messages.py

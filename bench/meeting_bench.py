@@ -20,7 +20,7 @@ with the demo password. Measured, interleaved round by round after warm-ups:
   anonymous) and a bare WSGI "hello" callable served by the same server.
 
 The default database is a copy of a demo database kept under var/bench/
-(generated once with fokus.cases.demo.generate_demo); every run starts from a fresh
+(generated once with fokus.demo.generator.generate_demo); every run starts from a fresh
 copy, so the ratings a run adds do not pile up. var/fokus.sqlite3 is never touched.
 It is a benchmark, not a test: it exits 0 whatever the verdict.
 """
@@ -359,7 +359,7 @@ def _prepare_database(own_sqlite: bool) -> str:
     from django.core.management import call_command
     from django.db import connections
 
-    from fokus.cases.demo import existing_data_reason, generate_demo
+    from fokus.demo.generator import existing_data_reason, generate_demo
 
     call_command("migrate", interactive=False, verbosity=0)
     if existing_data_reason():

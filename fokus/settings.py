@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fokus.ratings",
     "fokus.audit",
     "fokus.insights",
+    "fokus.demo",
 ]
 
 MIDDLEWARE = [
@@ -100,7 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:list"
+LOGIN_REDIRECT_URL = "insights:case_list"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,9 +6,10 @@ from django.views.i18n import set_language
 from fokus.accounts.forms import LoginForm
 
 urlpatterns = [
+    # Each app's URLs carry their full paths; the apps' layers are in .importlinter.
+    path("", include("fokus.insights.urls")),
     path("", include("fokus.cases.urls")),
-    path("ratings/", include("fokus.ratings.urls")),
-    path("insights/", include("fokus.insights.urls")),
+    path("", include("fokus.ratings.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

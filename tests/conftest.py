@@ -34,13 +34,14 @@ class World:
         from fokus.accounts.models import Role, User
         from fokus.cases import actions
         from fokus.cases.models import Team, Unit
+        from fokus.instruments.actions import create_organisation
         from fokus.instruments.definitions import seed
         from fokus.instruments.models import Instrument, InstrumentLicence
 
         if not Instrument.objects.exists():
             seed(apps)
         today = timezone.localdate()
-        self.org = actions.create_organisation("Testkommune",
+        self.org = create_organisation("Testkommune",
                                                settings_valid_from=datetime.date(2000, 1, 1))
         unit = Unit.objects.create(organisation=self.org, name="Familieafdelingen")
         self.team_nord = Team.objects.create(unit=unit, name="Team Nord")

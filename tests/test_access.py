@@ -6,32 +6,33 @@ from django.http import Http404
 
 from fokus.audit.models import AccessLogEntry
 from fokus.cases import access
+from fokus.insights import access as insights_access
 
 
 def test_a_caseworker_sees_her_teams_cases_her_own_first(world):
-    rows = access.list_cases_for_user(world.anna)
+    rows = insights_access.list_cases_for_user(world.anna)
     assert [r.case.reference for r in rows] == ["2025-0001", "2025-0002"]
     assert [r.is_mine for r in rows] == [True, False]
 
 
 def test_a_caseworker_does_not_see_another_teams_case(world):
-    references = {r.case.reference for r in access.list_cases_for_user(world.bo)}
+    references = {r.case.reference for r in insights_access.list_cases_for_user(world.bo)}
     assert references == {"2025-0003"}
 
 
 def test_a_team_leader_sees_the_teams_cases(world):
-    assert {r.case.reference for r in access.list_cases_for_user(world.lise)} == {
+    assert {r.case.reference for r in insights_access.list_cases_for_user(world.lise)} == {
         "2025-0001", "2025-0002"}
 
 
 def test_a_department_head_sees_the_organisations_cases(world):
-    assert len(access.list_cases_for_user(world.dorte)) == 3
+    assert len(insights_access.list_cases_for_user(world.dorte)) == 3
 
 
 @pytest.mark.parametrize("persona", ["ali", "admin"])
 def test_analysts_and_administrators_see_no_named_case(world, persona):
     user = getattr(world, persona)
-    assert access.list_cases_for_user(user) == []
+    assert insights_access.list_cases_for_user(user) == []
     with pytest.raises(Http404):
         access.get_case_for_user(user, world.hansen.pk)
 
@@ -71,7 +72,7 @@ def test_a_read_is_logged_with_who_what_and_which_case(world):
 
 
 def test_a_list_read_logs_the_ids_but_not_the_search_text(world):
-    access.list_cases_for_user(world.anna, query="Hansen")
+    insights_access.list_cases_for_user(world.anna, query="Hansen")
     entry = AccessLogEntry.objects.order_by("-id").first()
     assert entry.action == "list"
     assert entry.detail == {"case_ids": [world.hansen.pk], "searched": True}

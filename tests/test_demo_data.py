@@ -17,8 +17,8 @@ from django.utils import timezone
 from fokus.accounts.models import Role, User
 from fokus.audit.models import AccessLogEntry
 from fokus.cases.cpr import clean_cpr
-from fokus.cases.demo import LICENSEE, make_cpr
 from fokus.cases.models import Case, Intervention, Meeting, Organisation, Person, Team
+from fokus.demo.generator import LICENSEE, make_cpr
 from fokus.instruments.access import has_licence, settings_in_force
 from fokus.instruments.models import InstrumentLicence, OrganisationSetting
 from fokus.ratings.actions import check_rating

@@ -60,11 +60,11 @@ def _steps(world):
 def test_after_rating_a_person_sees_only_their_own_outcome(world, client):
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world))
-    child = client.get(reverse("ratings:kiosk_graph", kwargs={"step": 0}), **EN)
+    child = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
     assert _shown(child) == {("Mikkel", "outcome")}
     html = child.content.decode()
     assert "<svg" in html and "Sara" not in html and "Hansen" not in html
-    mother = client.get(reverse("ratings:kiosk_graph", kwargs={"step": 1}), **EN)
+    mother = client.get(reverse("insights:kiosk_graph", kwargs={"step": 1}), **EN)
     assert _shown(mother) == {("Sara", "outcome")}
     assert "Mikkel" not in mother.content.decode()
     # No numbers table unless the caseworker asked for numbers.
@@ -74,7 +74,7 @@ def test_after_rating_a_person_sees_only_their_own_outcome(world, client):
 def test_alliance_is_shown_only_when_the_caseworker_chose_it(world, client):
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world), show_alliance=True, show_numbers=True)
-    child = client.get(reverse("ratings:kiosk_graph", kwargs={"step": 0}), **EN)
+    child = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
     assert _shown(child) == {("Mikkel", "outcome"), ("Mikkel", "alliance")}
     assert "graph-table" in child.content.decode()
 
@@ -82,13 +82,13 @@ def test_alliance_is_shown_only_when_the_caseworker_chose_it(world, client):
 def test_a_step_that_is_not_on_the_screen_is_not_found(world, client):
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world))
-    assert client.get(reverse("ratings:kiosk_graph", kwargs={"step": 2}), **EN).status_code == 404
+    assert client.get(reverse("insights:kiosk_graph", kwargs={"step": 2}), **EN).status_code == 404
 
 
 def test_the_family_graph_only_when_chosen(world, client):
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world))
-    assert client.get(reverse("ratings:kiosk_family_graph"), **EN).status_code == 404
+    assert client.get(reverse("insights:kiosk_family_graph"), **EN).status_code == 404
     screen = client.get(reverse("ratings:kiosk"), **EN).content.decode()
     assert "family-graph" not in screen
 
@@ -97,8 +97,8 @@ def test_the_family_graph_shows_everyone_s_outcome(world, client):
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world), show_family_graph=True)
     screen = client.get(reverse("ratings:kiosk"), **EN).content.decode()
-    assert reverse("ratings:kiosk_family_graph") in screen
-    family = client.get(reverse("ratings:kiosk_family_graph"), **EN)
+    assert reverse("insights:kiosk_family_graph") in screen
+    family = client.get(reverse("insights:kiosk_family_graph"), **EN)
     assert _shown(family) == {("Mikkel", "outcome"), ("Sara", "outcome"),
                               ("Sara about Mikkel", "outcome")}
 
@@ -107,18 +107,18 @@ def test_the_family_graph_leaves_out_a_child_kept_from_the_parents(world, client
     Person.objects.filter(pk=world.child.pk).update(ratings_private_from_parents=True)
     meeting = _rated_meeting(client, world)
     _hand_over(client, world, meeting, _steps(world), show_family_graph=True, show_alliance=True)
-    family = client.get(reverse("ratings:kiosk_family_graph"), **EN)
+    family = client.get(reverse("insights:kiosk_family_graph"), **EN)
     shown = _shown(family)
     assert ("Mikkel", "outcome") not in shown and ("Mikkel", "alliance") not in shown
     assert ("Sara", "outcome") in shown and ("Sara", "alliance") in shown
     # The child still sees her own graph.
-    child = client.get(reverse("ratings:kiosk_graph", kwargs={"step": 0}), **EN)
+    child = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
     assert ("Mikkel", "outcome") in _shown(child)
 
 
 def test_privacy_is_set_on_the_case_page_for_children_and_logged(world, client):
     client.force_login(world.anna)
-    page = client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}), **EN)
+    page = client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}), **EN)
     url = reverse("cases:person_privacy", kwargs={"case_id": world.hansen.pk,
                                                   "person_id": world.child.pk})
     assert url in page.content.decode()
@@ -181,9 +181,9 @@ def test_meeting_start_offers_the_option_for_children_of_13_and_older(world, cli
 
 
 @pytest.mark.parametrize("name,kwargs", [
-    ("cases:detail", lambda w, m: {"case_id": w.hansen.pk}),
-    ("cases:list", lambda w, m: {}),
-    ("ratings:meeting", lambda w, m: {"case_id": w.hansen.pk, "meeting_id": m.pk}),
+    ("insights:case", lambda w, m: {"case_id": w.hansen.pk}),
+    ("insights:case_list", lambda w, m: {}),
+    ("insights:meeting", lambda w, m: {"case_id": w.hansen.pk, "meeting_id": m.pk}),
     ("insights:record", lambda w, m: {"case_id": w.hansen.pk}),
     ("login", lambda w, m: {}),
 ])
@@ -201,7 +201,7 @@ def test_while_handed_over_the_family_screen_works_and_unlock_leads_to_the_graph
     _hand_over(client, world, meeting, _steps(world))
     assert client.get(reverse("ratings:kiosk"), **EN).status_code == 200
     assert client.get(reverse("ratings:unlock"), **EN).status_code == 200
-    assert client.get(reverse("ratings:kiosk_graph", kwargs={"step": 0}), **EN).status_code == 200
+    assert client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN).status_code == 200
     # Static files pass (whether or not the file exists, it is not the unlock page).
     static = client.get("/static/fokus/rating.js")
     assert static.get("Location") != reverse("ratings:unlock")
@@ -210,7 +210,7 @@ def test_while_handed_over_the_family_screen_works_and_unlock_leads_to_the_graph
                          content_type="application/json", **EN)
     assert submit.status_code == 400
     right = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
-    assert right["Location"] == reverse("ratings:meeting", kwargs={
+    assert right["Location"] == reverse("insights:meeting", kwargs={
         "case_id": world.hansen.pk, "meeting_id": meeting.pk})
     page = client.get(right["Location"], **EN)
     html = page.content.decode()
@@ -218,13 +218,13 @@ def test_while_handed_over_the_family_screen_works_and_unlock_leads_to_the_graph
     assert 'id="graph-heading"' in html and 'class="case-graph-image"' in html
     assert page.context["insights"]["has_ratings"]
     # Unlocked: the case pages open again.
-    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}),
+    assert client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}),
                       **EN).status_code == 200
 
 
 def test_the_meeting_page_offers_the_family_screen_options(world, client):
     meeting = _start(client, world)
-    page = client.get(reverse("ratings:meeting", kwargs={"case_id": world.hansen.pk,
+    page = client.get(reverse("insights:meeting", kwargs={"case_id": world.hansen.pk,
                                                          "meeting_id": meeting.pk}), **EN)
     html = page.content.decode()
     for name in ("show_numbers", "show_alliance", "show_family_graph"):

@@ -148,7 +148,7 @@ def test_the_case_page_loads_the_graph_as_an_image_revalidated_by_etag(world, lo
 
     world.rate(world.child, "CORS", ["5", "5", "5", "5"])
     client = login(world.anna)
-    page = client.get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    page = client.get(reverse("insights:case", args=[world.hansen.pk])).content.decode()
     url = reverse("insights:case_graph_svg", args=[world.hansen.pk])
     assert f'src="{url}?v=' in page
     assert "<svg" not in page.split('id="graph-heading"')[1].split("</figure>")[0]

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from fokus.audit.models import AccessLogEntry
-from fokus.cases.demo import generate_demo
 from fokus.cases.models import Organisation
+from fokus.demo.generator import generate_demo
 from fokus.instruments.access import etr_model_in_force
 from fokus.instruments.models import ParameterSet, ParameterSetInForce
 from fokus.outcomes import DEFAULT_MODEL
@@ -68,7 +68,7 @@ def test_a_weeks_based_set_cannot_be_put_in_force(demo):
 def test_too_few_series_is_a_clear_error(db):
     from django.core.management.base import CommandError
 
-    from fokus.cases import actions
+    from fokus.instruments import actions
 
     actions.create_organisation("Lille Kommune", settings_valid_from=datetime.date(2020, 1, 1))
     with pytest.raises(CommandError, match="at least 20 are needed"):
@@ -91,7 +91,7 @@ def test_the_case_graph_uses_the_set_in_force_and_says_so(world, login):
     day = timezone.localdate() - datetime.timedelta(days=60)
     world.rate(world.mother, "ORS", ["4", "4", "4", "4"], on=day)
     world.rate(world.mother, "ORS", ["5", "5", "5", "5"])
-    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    html = login(world.anna).get(reverse("insights:case", args=[world.hansen.pk])).content.decode()
     assert "Flad lokal kurve" in html
     # Sara (adult, intake 16.0) is on track against a flat path: green, not below it.
     from fokus.cases.access import get_case_detail_for_user

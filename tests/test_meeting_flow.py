@@ -40,7 +40,7 @@ def _submit(client, step, answers, key=None, screen=None):
 
 def test_the_meeting_proposes_instruments_by_age(world, client):
     meeting = _start(client, world)
-    response = client.get(reverse("ratings:meeting", kwargs={
+    response = client.get(reverse("insights:meeting", kwargs={
         "case_id": world.hansen.pk, "meeting_id": meeting.pk}), **EN)
     plan = {row["key"]: row["instrument"].code for row in response.context["plan"]}
     c, m = world.child.pk, world.mother.pk
@@ -64,16 +64,16 @@ def test_hand_over_locks_the_case_and_the_password_unlocks(world, client):
     assert "Hansen" not in screen.content.decode()
     assert screen.content.decode().count('role="slider"') == 4
     # A child cannot browse the case: it goes to the caseworker's unlock page.
-    case_page = client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}))
+    case_page = client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}))
     assert case_page.status_code == 302 and case_page["Location"] == reverse("ratings:unlock")
     wrong = client.post(reverse("ratings:unlock"), {"password": "guess"}, **EN)
     assert wrong.status_code == 200
-    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 302
+    assert client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk})).status_code == 302
     from tests.conftest import PASSWORD
 
     right = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
     assert right.status_code == 302
-    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk})).status_code == 200
+    assert client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk})).status_code == 200
 
 
 def test_too_many_wrong_passwords_close_the_family_screen(world, client):
@@ -93,7 +93,7 @@ def test_too_many_wrong_passwords_close_the_family_screen(world, client):
     assert client.get(reverse("ratings:kiosk"), **EN).status_code != 200
     late = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
     assert late["Location"] == reverse("login")
-    assert client.get(reverse("cases:detail", kwargs={"case_id": world.hansen.pk}))["Location"] \
+    assert client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}))["Location"] \
         .startswith(reverse("login"))
 
 

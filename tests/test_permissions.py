@@ -10,11 +10,11 @@ from fokus.ratings.models import Rating
 # url name -> (kwargs builder, {persona: expected status for GET})
 # "anon" is not logged in: 302 to the login page.
 MATRIX = {
-    "cases:home": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302, "lise": 302,
+    "insights:home": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302, "lise": 302,
                                   "ali": 302, "admin": 302, "dorte": 302}),
-    "cases:list": (lambda w: {}, {"anon": 302, "anna": 200, "bo": 200, "lise": 200,
+    "insights:case_list": (lambda w: {}, {"anon": 302, "anna": 200, "bo": 200, "lise": 200,
                                   "ali": 200, "admin": 200, "dorte": 200}),
-    "cases:detail": (lambda w: {"case_id": w.hansen.pk},
+    "insights:case": (lambda w: {"case_id": w.hansen.pk},
                      {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                       "ali": 404, "admin": 404}),
     "cases:person_add": (lambda w: {"case_id": w.hansen.pk},
@@ -37,7 +37,7 @@ MATRIX = {
     "ratings:meeting_start": (lambda w: {"case_id": w.hansen.pk},
                               {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                                "ali": 404, "admin": 404}),
-    "ratings:meeting": (lambda w: {"case_id": w.hansen.pk, "meeting_id": w.hansen.meetings.get_or_create(
+    "insights:meeting": (lambda w: {"case_id": w.hansen.pk, "meeting_id": w.hansen.meetings.get_or_create(
                             held_on=w.hansen.opened_on, kind="office")[0].pk},
                         {"anon": 302, "anna": 200, "lise": 200, "dorte": 200, "bo": 404,
                          "ali": 404, "admin": 404}),
@@ -52,10 +52,10 @@ MATRIX = {
     "ratings:kiosk": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
     "ratings:kiosk_submit": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
     "ratings:unlock": (lambda w: {}, {"anon": 302, "anna": 302}),
-    "ratings:kiosk_graph": (lambda w: {"step": 0}, {"anon": 302, "anna": 302, "bo": 302}),
-    "ratings:kiosk_family_graph": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
+    "insights:kiosk_graph": (lambda w: {"step": 0}, {"anon": 302, "anna": 302, "bo": 302}),
+    "insights:kiosk_family_graph": (lambda w: {}, {"anon": 302, "anna": 302, "bo": 302}),
     # A forged token: a kind refusal, no login needed.
-    "cases:rate_by_link": (lambda w: {"token": "forged-token"}, {"anon": 410, "anna": 410}),
+    "ratings:rate_by_link": (lambda w: {"token": "forged-token"}, {"anon": 410, "anna": 410}),
     "login": (lambda w: {}, {"anon": 200, "anna": 302}),
     "logout": (lambda w: {}, {"anon": 405, "anna": 405}),  # POST only
     "set_language": (lambda w: {}, {"anon": 302, "anna": 302}),
@@ -92,7 +92,7 @@ def test_get_permission_matrix(world, client, name):
             client.force_login(getattr(world, persona))
         response = client.get(url)
         assert response.status_code == status, (name, persona)
-        if status == 302 and persona == "anon" and name.startswith("cases:") and name != "cases:home":
+        if status == 302 and persona == "anon" and name.startswith("cases:") and name != "insights:home":
             assert response["Location"].startswith("/login/")
 
 

@@ -32,7 +32,7 @@ def _link(world, person=None, code="ORS", valid_for=None):
 
 
 def _post(client, token, answers=("5.0", "6.0", "7.0", "8.0"), key=None):
-    return client.post(reverse("cases:rate_by_link", kwargs={"token": token}),
+    return client.post(reverse("ratings:rate_by_link", kwargs={"token": token}),
                        json.dumps({"key": str(key or uuid.uuid4()), "answers": list(answers)}),
                        content_type="application/json", **EN)
 
@@ -60,7 +60,7 @@ def test_the_caseworker_sends_a_link_by_sms(world, client, settings):
 def test_a_link_by_e_mail_rates_once_and_lands_in_the_case(world, client):
     link, token = _link(world)
     assert token in mail.outbox[0].body
-    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    page = client.get(reverse("ratings:rate_by_link", kwargs={"token": token}), **EN)
     assert page.status_code == 200
     content = page.content.decode()
     assert "Sara" in content
@@ -84,7 +84,7 @@ def test_a_reused_link_is_refused_kindly_and_stores_nothing(world, client):
     again = _post(client, token)
     assert again.status_code == 410
     assert "already been used" in again.json()["errors"][0]
-    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    page = client.get(reverse("ratings:rate_by_link", kwargs={"token": token}), **EN)
     assert page.status_code == 410 and "already been used" in page.content.decode()
     assert Rating.objects.count() == 1
 
@@ -95,7 +95,7 @@ def test_an_expired_link_is_refused_kindly_and_stores_nothing(world, client):
     response = _post(client, token)
     assert response.status_code == 410
     assert "expired" in response.json()["errors"][0]
-    page = client.get(reverse("cases:rate_by_link", kwargs={"token": token}), **EN)
+    page = client.get(reverse("ratings:rate_by_link", kwargs={"token": token}), **EN)
     assert page.status_code == 410 and "expired" in page.content.decode()
     assert "Sara" not in page.content.decode()
     assert Rating.objects.count() == 0
@@ -107,7 +107,7 @@ def test_a_forged_link_is_refused_kindly_and_stores_nothing(world, client):
     response = _post(client, forged)
     assert response.status_code == 410
     assert "not valid" in response.json()["errors"][0]
-    page = client.get(reverse("cases:rate_by_link", kwargs={"token": forged}), **EN)
+    page = client.get(reverse("ratings:rate_by_link", kwargs={"token": forged}), **EN)
     assert page.status_code == 410 and "not valid" in page.content.decode()
     assert Rating.objects.count() == 0
 

@@ -18,7 +18,7 @@ def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, logi
     world.rate(world.child, "CORS", ["6", "6", "6", "6.5"])
     world.rate(world.child, "CSRS", ["9", "9", "9", "9.5"])
     world.rate(world.child, "CORS", ["1", "1", "1", "1"], rater=world.mother)  # not the child's own
-    response = login(world.anna).get(reverse("cases:list"))
+    response = login(world.anna).get(reverse("insights:case_list"))
     html = response.content.decode()
     assert "CORS 24,5" in html
     assert "CSRS 36,5" in html
@@ -34,7 +34,7 @@ def test_the_case_list_makes_a_fixed_number_of_queries(world, login):
                                    birth_date=datetime.date(2015, 1, 1))
         world.rate(child, "CORS", ["5"] * 4, user=world.lise)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("cases:list"))
+        response = client.get(reverse("insights:case_list"))
     assert response.status_code == 200
     assert response.content.decode().count("CORS 20,0") == 12
     # session, user, cases, children with latest ids, ratings, access-log insert (+ savepoints)
@@ -42,7 +42,7 @@ def test_the_case_list_makes_a_fixed_number_of_queries(world, login):
 
 
 def test_search_finds_by_first_name(world, login):
-    response = login(world.anna).get(reverse("cases:list"), {"q": "mikkel"})
+    response = login(world.anna).get(reverse("insights:case_list"), {"q": "mikkel"})
     assert "Familien Hansen" in response.content.decode()
     assert "Familien Olsen" not in response.content.decode()
 
@@ -50,8 +50,8 @@ def test_search_finds_by_first_name(world, login):
 def test_closed_cases_are_hidden_unless_asked_for(world, login):
     actions.close_case(world.anna, world.olsen, closed_on=timezone.localdate())
     client = login(world.anna)
-    assert "Familien Olsen" not in client.get(reverse("cases:list")).content.decode()
-    assert "Familien Olsen" in client.get(reverse("cases:list"), {"closed": "on"}).content.decode()
+    assert "Familien Olsen" not in client.get(reverse("insights:case_list")).content.decode()
+    assert "Familien Olsen" in client.get(reverse("insights:case_list"), {"closed": "on"}).content.decode()
 
 
 def test_the_case_page_shows_people_interventions_meetings_and_ratings(world, login):
@@ -61,7 +61,7 @@ def test_the_case_page_shows_people_interventions_meetings_and_ratings(world, lo
                            kind="home_visit", participants=[world.child, world.mother],
                            note="Vi talte om skolen.")
     world.rate(world.mother, "ORS", ["6.4", "7.1", "3.0", "10"])
-    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    html = login(world.anna).get(reverse("insights:case", args=[world.hansen.pk])).content.decode()
     for text in ("Mikkel Hansen", "Familiebehandling", "Familiehuset", "26 uger",
                  "Hjemmebesøg", "Vi talte om skolen.", "26,5", "Indtastet fra papir"):
         assert text in html
@@ -70,7 +70,7 @@ def test_the_case_page_shows_people_interventions_meetings_and_ratings(world, lo
 def test_the_case_page_never_shows_a_cpr_number(world, login):
     actions.add_person(world.anna, world.hansen, first_name="Far", role="father",
                        cpr="0707614285")
-    html = login(world.anna).get(reverse("cases:detail", args=[world.hansen.pk])).content.decode()
+    html = login(world.anna).get(reverse("insights:case", args=[world.hansen.pk])).content.decode()
     assert "0707614285" not in html and "070761-4285" not in html
     assert "registreret" in html
 

@@ -15,25 +15,12 @@ from fokus.cases.models import (
     Case,
     Intervention,
     Meeting,
-    Organisation,
     Person,
     Phase,
 )
-from fokus.instruments.models import DEFAULT_SETTINGS, OrganisationSetting
 
 
 @transaction.atomic
-def create_organisation(name: str, *, settings_valid_from: datetime.date) -> Organisation:
-    """A municipality, with the FIT settings of fit-reference.md and their provenance."""
-    organisation = Organisation.objects.create(name=name)
-    OrganisationSetting.objects.bulk_create(
-        OrganisationSetting(organisation=organisation, key=key, value=value,
-                            valid_from=settings_valid_from, provenance=provenance)
-        for key, (value, provenance) in DEFAULT_SETTINGS.items()
-    )
-    return organisation
-
-
 @transaction.atomic
 def create_case(user, *, team, reference: str, family_name: str, opened_on: datetime.date,
                 caseworkers=(), phase: str = Phase.SCREENING, legal_basis: str = "bl_18",

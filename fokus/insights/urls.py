@@ -1,10 +1,17 @@
 from django.urls import path
 
-from fokus.insights import views
+from fokus.insights.views import case, meeting, record, screen
 
 app_name = "insights"
 urlpatterns = [
-    path("cases/<int:case_id>/graph.svg", views.case_graph_svg, name="case_graph_svg"),
-    path("cases/<int:case_id>/record/", views.record_page, name="record"),
-    path("cases/<int:case_id>/record.pdf", views.record_pdf, name="record_pdf"),
+    path("", case.home, name="home"),
+    path("cases/", case.case_list, name="case_list"),
+    path("cases/<int:case_id>/", case.case_detail, name="case"),
+    path("insights/cases/<int:case_id>/graph.svg", case.case_graph_svg, name="case_graph_svg"),
+    path("insights/cases/<int:case_id>/record/", record.record_page, name="record"),
+    path("insights/cases/<int:case_id>/record.pdf", record.record_pdf, name="record_pdf"),
+    path("ratings/cases/<int:case_id>/meetings/<int:meeting_id>/", meeting.meeting,
+         name="meeting"),
+    path("ratings/screen/graph/<int:step>/", screen.kiosk_graph, name="kiosk_graph"),
+    path("ratings/screen/graph/family/", screen.kiosk_family_graph, name="kiosk_family_graph"),
 ]

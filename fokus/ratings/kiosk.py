@@ -124,7 +124,7 @@ def wordings(organisation_id, items) -> dict:
 
 # What a device holding the kiosk grant may open: the family screen and nothing else.
 OPEN_WHILE_HANDED_OVER = {"ratings:kiosk", "ratings:kiosk_submit", "ratings:unlock",
-                          "ratings:kiosk_graph", "ratings:kiosk_family_graph"}
+                          "insights:kiosk_graph", "insights:kiosk_family_graph"}
 
 
 class KioskMiddleware:

@@ -18,18 +18,13 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases import access
 from fokus.cases import actions as case_actions
-from fokus.cases.models import Person
-from fokus.insights.graph import case_graph, only_series
-from fokus.insights.series import case_series
-from fokus.insights.signals import case_signals
-from fokus.insights.views import case_insights
 from fokus.instruments.access import usable_instruments
 from fokus.instruments.models import Instrument
 from fokus.lib.forms import parse_id
 from fokus.lib.i18n import current_language
 from fokus.ratings import actions, kiosk, links
 from fokus.ratings.forms import MeetingStartForm, PaperRatingForm, RatingLinkForm, UnlockForm
-from fokus.ratings.models import MissingReason, Rating, RatingMode
+from fokus.ratings.models import Rating, RatingMode
 
 
 @login_required
@@ -60,13 +55,13 @@ def paper_entry(request, case_id: int):
                 form.add_error(None, message)
         else:
             flash.success(request, _("The rating was saved."))
-            return redirect("cases:detail", case_id=case.pk)
+            return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/paper_form.html",
                   {"case": case, "form": form, "instrument": instrument,
                    "instruments": instruments})
 
 
-def _meeting_for(case, meeting_id):
+def meeting_for(case, meeting_id):
     meeting = case.meetings.filter(pk=meeting_id).prefetch_related("participants").first()
     if meeting is None:
         raise Http404
@@ -93,29 +88,8 @@ def meeting_start(request, case_id: int):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            return redirect("ratings:meeting", case_id=case.pk, meeting_id=meeting.pk)
+            return redirect("insights:meeting", case_id=case.pk, meeting_id=meeting.pk)
     return render(request, "ratings/meeting_start.html", {"case": case, "form": form})
-
-
-@login_required
-def meeting(request, case_id: int, meeting_id: int):
-    """The meeting: who rates what (instrument proposed by age), hand-over, missing reasons."""
-    case = access.get_case_detail_for_user(request.user, case_id, purpose="meeting")
-    meeting = _meeting_for(case, meeting_id)
-    persons = list(meeting.participants.all())
-    plan = kiosk.plan_for_meeting(meeting, persons)
-    taken = {(r.person_id, r.rater_id, r.instrument.measures): r
-             for r in Rating.objects.filter(meeting=meeting).select_related("instrument")}
-    missing = {(m.person_id, m.measures): m for m in meeting.missing_ratings.all()}
-    for row in plan:
-        row["rating"] = taken.get((row["person"].pk, row["rater"].pk, row["measures"]))
-        row["missing"] = missing.get((row["person"].pk, row["measures"])) if row["self"] else None
-        if row["rating"] or row["missing"]:
-            row["checked"] = False
-    return render(request, "ratings/meeting.html", {
-        "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices,
-        "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings(),
-        "insights": case_insights(case)})
 
 
 @login_required
@@ -123,13 +97,13 @@ def meeting(request, case_id: int, meeting_id: int):
 def hand_over(request, case_id: int, meeting_id: int):
     """Hand the tablet over: the screen now only takes the chosen ratings."""
     case = access.get_case_for_user(request.user, case_id, purpose="hand over")
-    meeting = _meeting_for(case, meeting_id)
+    meeting = meeting_for(case, meeting_id)
     chosen = set(request.POST.getlist("steps"))
     steps = [r for r in kiosk.plan_for_meeting(meeting, list(meeting.participants.all()))
              if r["key"] in chosen]
     if not steps:
         flash.error(request, _("Choose at least one rating to take."))
-        return redirect("ratings:meeting", case_id=case.pk, meeting_id=meeting.pk)
+        return redirect("insights:meeting", case_id=case.pk, meeting_id=meeting.pk)
     kiosk.start(request, user=request.user, meeting=meeting, steps=steps,
                 show_numbers=request.POST.get("show_numbers") == "on",
                 show_alliance=request.POST.get("show_alliance") == "on",
@@ -141,7 +115,7 @@ def hand_over(request, case_id: int, meeting_id: int):
 @require_POST
 def missing_rating(request, case_id: int, meeting_id: int):
     case = access.get_case_for_user(request.user, case_id, purpose="missing rating")
-    meeting = _meeting_for(case, meeting_id)
+    meeting = meeting_for(case, meeting_id)
     person = meeting.participants.filter(pk=parse_id(request.POST.get("person"))).first()
     if person is None:
         raise Http404
@@ -155,7 +129,7 @@ def missing_rating(request, case_id: int, meeting_id: int):
     else:
         flash.success(request, _("Recorded why %(name)s did not rate.") % {
             "name": person.first_name})
-    return redirect("ratings:meeting", case_id=case.pk, meeting_id=meeting.pk)
+    return redirect("insights:meeting", case_id=case.pk, meeting_id=meeting.pk)
 
 
 def _kiosk_context(request, grant):
@@ -164,7 +138,7 @@ def _kiosk_context(request, grant):
     if user is None:
         raise Http404
     case = access.get_case_for_user(user, grant["case"], purpose="family screen")
-    meeting = _meeting_for(case, grant["meeting"])
+    meeting = meeting_for(case, grant["meeting"])
     persons = {p.pk: p for p in case.persons.all()}
     instruments = {i.code: i for i in Instrument.objects.prefetch_related("items")}
     steps = []
@@ -195,7 +169,7 @@ def _screen_steps(case, steps):
     return shown
 
 
-def _screen_strings():
+def screen_strings():
     return {
         "saved": _("Saved"),
         "waiting": _("Waiting for network – kept on this device"),
@@ -211,75 +185,14 @@ def kiosk_screen(request):
     """The family screen: one person at a time, full screen, first names only."""
     grant = kiosk.grant(request)
     if grant is None:
-        return redirect("cases:list" if request.user.is_authenticated else "login")
+        return redirect("insights:case_list" if request.user.is_authenticated else "login")
     _user, case, _meeting, steps = _kiosk_context(request, grant)
     return render(request, "ratings/kiosk.html", {
         "steps": _screen_steps(case, steps), "show_numbers": grant.get("show_numbers", False),
-        "submit_url": reverse("ratings:kiosk_submit"), "strings": _screen_strings(),
+        "submit_url": reverse("ratings:kiosk_submit"), "strings": screen_strings(),
         "screen_id": grant.get("id", ""), "kiosk": True,
         "show_family_graph": grant.get("show_family_graph", False),
     })
-
-
-def _screen_graph(request, grant, keep, *, label: str, empty: str):
-    """A graph fragment for the family screen: only the series `keep` accepts."""
-    user = kiosk.caseworker(grant)
-    if user is None:
-        raise Http404
-    case = access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph")
-    lang = current_language()
-    data = case_series(case)
-    tracks, _signals = case_signals(data, lang)
-    shown = only_series(data, keep)
-    graph = None
-    if shown.outcome or shown.alliance:
-        graph = case_graph(data, tracks, lang, width=480, keep=keep, label=label)
-    return render(request, "ratings/_screen_graph.html", {
-        "graph": graph, "empty": empty, "show_numbers": grant.get("show_numbers", False)})
-
-
-def kiosk_graph(request, step: int):
-    """After a person rated on the family screen: their own graph, and nobody else's.
-    Their alliance only if the caseworker chose to show it to the family."""
-    grant = kiosk.grant(request)
-    if grant is None:
-        return redirect("cases:list" if request.user.is_authenticated else "login")
-    if not 0 <= step < len(grant["steps"]):
-        raise Http404
-    rater_id = grant["steps"][step]["rater"]
-    show_alliance = grant.get("show_alliance", False)
-
-    def keep(x):
-        if x.measures == "alliance":
-            return show_alliance and x.rater_id == rater_id
-        return x.person_id == rater_id and x.rater_id == rater_id
-
-    return _screen_graph(request, grant, keep,
-                         label=_("Your ratings over time; the values are in the table below."),
-                         empty=_("Your graph appears when your rating is saved."))
-
-
-def kiosk_family_graph(request):
-    """At the end of the family screen, if the caseworker chose it: everyone's outcome
-    lines, but never the ratings of a child kept from the parents."""
-    grant = kiosk.grant(request)
-    if grant is None:
-        return redirect("cases:list" if request.user.is_authenticated else "login")
-    if not grant.get("show_family_graph"):
-        raise Http404
-    show_alliance = grant.get("show_alliance", False)
-    private = set(Person.objects.filter(case_id=grant["case"], ratings_private_from_parents=True)
-                  .values_list("pk", flat=True))
-
-    def keep(x):
-        if x.rater_id in private:
-            return False
-        return x.measures == "outcome" or show_alliance
-
-    return _screen_graph(request, grant, keep,
-                         label=_("The family's ratings over time; the values are in the table "
-                                 "below."),
-                         empty=_("The family graph appears when the ratings are saved."))
 
 
 def _parse_submission(request):
@@ -336,7 +249,7 @@ def unlock(request):
     """Back from the family screen to the case: the caseworker's password."""
     grant = kiosk.grant(request)
     if grant is None:
-        return redirect("cases:list" if request.user.is_authenticated else "login")
+        return redirect("insights:case_list" if request.user.is_authenticated else "login")
     user = kiosk.caseworker(grant)
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -344,7 +257,7 @@ def unlock(request):
             case_id, meeting_id = grant["case"], grant["meeting"]
             kiosk.end(request)
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("ratings:meeting", case_id=case_id, meeting_id=meeting_id)
+            return redirect("insights:meeting", case_id=case_id, meeting_id=meeting_id)
         with transaction.atomic():
             record(user, AccessAction.DENIED, "family_screen_unlock", grant["meeting"],
                    case_id=grant["case"], purpose="wrong password")
@@ -377,14 +290,14 @@ def link_send(request, case_id: int):
                     request.user, case, person=person, rater=rater, instrument=instrument,
                     channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
                     build_url=lambda token: request.build_absolute_uri(
-                        reverse("cases:rate_by_link", kwargs={"token": token})))
+                        reverse("ratings:rate_by_link", kwargs={"token": token})))
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
                 flash.success(request, _("A link for %(code)s was sent to %(name)s.") % {
                     "code": instrument.code, "name": rater.first_name})
-                return redirect("cases:detail", case_id=case.pk)
+                return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/link_form.html", {"case": case, "form": form})
 
 
@@ -437,6 +350,6 @@ def rate_by_link(request, token: str):
     steps = [{"person": link.person, "rater": link.rater, "instrument": link.instrument}]
     return render(request, "ratings/kiosk.html", {
         "steps": _screen_steps(link.case, steps), "show_numbers": False,
-        "submit_url": request.path, "strings": _screen_strings(), "link": True,
+        "submit_url": request.path, "strings": screen_strings(), "link": True,
         "kiosk": True,
     })

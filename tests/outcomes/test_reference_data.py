@@ -1,11 +1,10 @@
-"""Published results reproduced from the reference datasets (fit-reference.md section 4).
+"""Published results reproduced from the reference datasets (docs/fit-definitions.md, statistics).
 
-The datasets live in ../shared/reference-data next to the repository, or where
-FOKUS_REFERENCE_DATA points. A missing file fails the test: these checks are
-the proof that the engine is right, so they must never be skipped silently.
+The datasets are in tests/reference_data/, with their sources and licence in
+its README.md. A missing file fails the test: these checks are the proof that
+the engine is right, so they must never be skipped silently.
 """
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -13,17 +12,12 @@ import pytest
 
 from fokus.outcomes import jacobson_truax
 
-
-def reference_data() -> Path:
-    env = os.environ.get("FOKUS_REFERENCE_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "reference-data"
+REFERENCE_DATA = Path(__file__).resolve().parents[1] / "reference_data"
 
 
 def read_reference(name: str) -> pd.DataFrame:
-    path = reference_data() / name
-    assert path.is_file(), f"reference dataset missing: {path} (set FOKUS_REFERENCE_DATA)"
+    path = REFERENCE_DATA / name
+    assert path.is_file(), f"reference dataset missing: {path} (see tests/reference_data/README.md)"
     return pd.read_csv(path)
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fokus.cases.models import Organisation
-from fokus.instruments.calibration import calibrate, store_local_parameter_set
+from fokus.insights.calibration import calibrate, store_local_parameter_set
 
 
 class Command(BaseCommand):

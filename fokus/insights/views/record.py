@@ -1,4 +1,4 @@
-"""Thin views: read through the access functions, write through insights.actions."""
+"""The meeting record: the note, the next steps and the PDF for the case file."""
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -10,46 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fokus.cases import access
 from fokus.insights import actions
-from fokus.insights.graph import case_graph
 from fokus.insights.models import MeetingRecord
 from fokus.insights.record import journal_text, record_context
 from fokus.insights.record import record_pdf as render_record_pdf
-from fokus.insights.series import case_series
-from fokus.insights.signals import case_signals
-from fokus.lib.i18n import current_language
-
-
-def case_insights(case) -> dict:
-    """The graph and the signals of a case fetched with get_case_detail_for_user,
-    in the page's language. Used by the case page."""
-    lang = current_language()
-    data = case_series(case)
-    tracks, signals = case_signals(data, lang)
-    has_ratings = bool(data.outcome or data.alliance)
-    graph = case_graph(data, tracks, lang) if has_ratings else None
-    return {"graph": graph, "tracks": tracks, "signals": signals, "has_ratings": has_ratings,
-            "model_name": data.model.name, "settings_from": data.settings.valid_from}
-
-
-@login_required
-@require_GET
-def case_graph_svg(request, case_id: int):
-    """The case graph as an SVG image, so that the case page does not wait for it.
-    Revalidated by ETag: an unchanged graph is not rendered or sent again."""
-    case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
-    data = case_series(case)
-    if not (data.outcome or data.alliance):
-        raise Http404
-    # The picture only: no signals are needed to draw it (its version is the same).
-    graph = case_graph(data, [], current_language())
-    etag = f'"{graph.version}"'
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(graph.svg, content_type="image/svg+xml; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def _meeting(case, request):

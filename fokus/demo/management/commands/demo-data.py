@@ -6,7 +6,7 @@ Refuses (exit status 1) when the database already has an organisation; with
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fokus.cases.demo import DemoDataExists, existing_data_reason, generate_demo
+from fokus.demo.generator import DemoDataExists, existing_data_reason, generate_demo
 
 
 class Command(BaseCommand):

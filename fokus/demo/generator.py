@@ -29,7 +29,6 @@ from django.utils import timezone, translation
 from fokus.accounts.models import Role, User
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
-from fokus.cases.actions import create_organisation
 from fokus.cases.cpr import clean_cpr
 from fokus.cases.models import (
     Case,
@@ -46,6 +45,7 @@ from fokus.cases.models import (
     Team,
     Unit,
 )
+from fokus.instruments.actions import create_organisation
 from fokus.instruments.definitions import PUBLISHED_ETR
 from fokus.instruments.models import Family, Instrument, InstrumentLicence
 from fokus.ratings.actions import check_rating, suggest_instrument

@@ -1,0 +1,91 @@
+"""The case list and the case page: the pages that show a case's ratings, graph and signals."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from fokus.cases import access
+from fokus.cases.forms import CaseSearchForm
+from fokus.insights import access as insights_access
+from fokus.insights.graph import case_graph
+from fokus.insights.series import case_series
+from fokus.insights.signals import case_signals
+from fokus.lib.i18n import current_language
+
+LATEST_MEETINGS = 10
+LATEST_RATINGS = 24
+
+
+@login_required
+def home(request):
+    return redirect("insights:case_list")
+
+
+@login_required
+def case_list(request):
+    form = CaseSearchForm(request.GET or None)
+    query, include_closed = "", False
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        include_closed = form.cleaned_data["closed"]
+    context = {"form": form, "query": query}
+    if access.can_see_names(request.user):
+        context["rows"] = insights_access.list_cases_for_user(request.user, query=query,
+                                                     include_closed=include_closed)
+    else:
+        context["pseudonymised_rows"] = access.list_pseudonymised_cases(request.user)
+    return render(request, "insights/case_list.html", context)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = access.get_case_detail_for_user(request.user, case_id)
+    ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk), reverse=True)
+    meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk), reverse=True)
+    # The latest first, and only the latest unless asked: the graph shows the history.
+    show_all = request.GET.get("all") == "1"
+    shown = ratings if show_all else ratings[:LATEST_RATINGS]
+    prefetch_related_objects(shown, "answers__item")
+    return render(request, "insights/case_detail.html", {
+        "case": case, "insights": case_insights(case), "show_all": show_all,
+        "ratings": shown, "n_ratings": len(ratings),
+        "meetings": meetings if show_all else meetings[:LATEST_MEETINGS],
+        "n_meetings": len(meetings),
+    })
+
+
+def case_insights(case) -> dict:
+    """The graph and the signals of a case fetched with get_case_detail_for_user,
+    in the page's language. Used by the case page."""
+    lang = current_language()
+    data = case_series(case)
+    tracks, signals = case_signals(data, lang)
+    has_ratings = bool(data.outcome or data.alliance)
+    graph = case_graph(data, tracks, lang) if has_ratings else None
+    return {"graph": graph, "tracks": tracks, "signals": signals, "has_ratings": has_ratings,
+            "model_name": data.model.name, "settings_from": data.settings.valid_from}
+
+
+@login_required
+@require_GET
+def case_graph_svg(request, case_id: int):
+    """The case graph as an SVG image, so that the case page does not wait for it.
+    Revalidated by ETag: an unchanged graph is not rendered or sent again."""
+    case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
+    data = case_series(case)
+    if not (data.outcome or data.alliance):
+        raise Http404
+    # The picture only: no signals are needed to draw it (its version is the same).
+    graph = case_graph(data, [], current_language())
+    etag = f'"{graph.version}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(graph.svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+

@@ -1,0 +1,77 @@
+"""The family screen's graphs: after each person rates, their own line; at the end,
+if the caseworker chose it, the family's lines (never a child's kept from the parents)."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fokus.cases import access
+from fokus.cases.models import Person
+from fokus.insights.graph import case_graph, only_series
+from fokus.insights.series import case_series
+from fokus.insights.signals import case_signals
+from fokus.lib.i18n import current_language
+from fokus.ratings import kiosk
+
+
+def _screen_graph(request, grant, keep, *, label: str, empty: str):
+    """A graph fragment for the family screen: only the series `keep` accepts."""
+    user = kiosk.caseworker(grant)
+    if user is None:
+        raise Http404
+    case = access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph")
+    lang = current_language()
+    data = case_series(case)
+    tracks, _signals = case_signals(data, lang)
+    shown = only_series(data, keep)
+    graph = None
+    if shown.outcome or shown.alliance:
+        graph = case_graph(data, tracks, lang, width=480, keep=keep, label=label)
+    return render(request, "insights/_screen_graph.html", {
+        "graph": graph, "empty": empty, "show_numbers": grant.get("show_numbers", False)})
+
+
+def kiosk_graph(request, step: int):
+    """After a person rated on the family screen: their own graph, and nobody else's.
+    Their alliance only if the caseworker chose to show it to the family."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return redirect("insights:case_list" if request.user.is_authenticated else "login")
+    if not 0 <= step < len(grant["steps"]):
+        raise Http404
+    rater_id = grant["steps"][step]["rater"]
+    show_alliance = grant.get("show_alliance", False)
+
+    def keep(x):
+        if x.measures == "alliance":
+            return show_alliance and x.rater_id == rater_id
+        return x.person_id == rater_id and x.rater_id == rater_id
+
+    return _screen_graph(request, grant, keep,
+                         label=_("Your ratings over time; the values are in the table below."),
+                         empty=_("Your graph appears when your rating is saved."))
+
+
+def kiosk_family_graph(request):
+    """At the end of the family screen, if the caseworker chose it: everyone's outcome
+    lines, but never the ratings of a child kept from the parents."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return redirect("insights:case_list" if request.user.is_authenticated else "login")
+    if not grant.get("show_family_graph"):
+        raise Http404
+    show_alliance = grant.get("show_alliance", False)
+    private = set(Person.objects.filter(case_id=grant["case"], ratings_private_from_parents=True)
+                  .values_list("pk", flat=True))
+
+    def keep(x):
+        if x.rater_id in private:
+            return False
+        return x.measures == "outcome" or show_alliance
+
+    return _screen_graph(request, grant, keep,
+                         label=_("The family's ratings over time; the values are in the table "
+                                 "below."),
+                         empty=_("The family graph appears when the ratings are saved."))
+
+
