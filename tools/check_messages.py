@@ -8,27 +8,22 @@
 (tests/test_translations.py then checks that every entry has a Danish text.)
 """
 
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import polib
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "fokus" / "locale"
-MSGID = re.compile(r'^msgid "(.*)"\n((?:".*"\n)*)', re.MULTILINE)
 
 
 def msgids(po: Path) -> set[str]:
-    text = po.read_text(encoding="utf-8")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("#~")) + "\n"
-    found = set()
-    for first, rest in MSGID.findall(text):
-        value = first + "".join(line[1:-1] for line in rest.splitlines())
-        if value:
-            found.add(value)
-    return found
+    """The msgids of a catalogue's live entries (obsolete `#~` entries and the header left out)."""
+    return {entry.msgid for entry in polib.pofile(str(po), encoding="utf-8")
+            if not entry.obsolete and entry.msgid}
 
 
 def main() -> int:
@@ -59,7 +54,7 @@ def main() -> int:
     if missing:
         problems.append("Strings in the code that are not in the Danish catalogue "
                         "(run `make messages`, then translate them):\n    "
-                        + "\n    ".join(missing))
+                        + "\n    ".join(polib.escape(m) for m in missing))
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

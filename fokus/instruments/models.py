@@ -173,7 +173,7 @@ class SettingKey(models.TextChoices):
     ETR_CEILING = "etr_ceiling", _("No expected path when intake is above")
 
 
-# Defaults with provenance, from shared/domain/fit-reference.md section 2.
+# Defaults with provenance, from docs/fit-definitions.md section 2.
 DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
     SettingKey.CUTOFF_ADULT: ("25.0", "Miller et al. 2003; PCOMS/BON software"),
     SettingKey.CUTOFF_YOUTH: ("28.0", "Duncan et al. 2006; BON software"),
