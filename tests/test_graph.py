@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from fokus.cases.access import get_case_detail_for_user
-from fokus.insights.graph import case_graph, expected_path, graph_spec
+from fokus.insights.graph import case_graph, expected_path, faces_timeline, graph_spec
 from fokus.insights.series import Point, Series, case_series
 from fokus.insights.signals import case_signals
 from fokus.outcomes import DEFAULT_MODEL, DEFAULT_SETTINGS
@@ -176,12 +176,16 @@ def test_young_child_faces_are_their_own_series_and_not_drawn_on_the_0_40_scale(
     world.rate(child, "YCORS", ["2"], on=born.replace(year=born.year + 5) + datetime.timedelta(days=3))
     world.rate(child, "CORS", ["5", "6", "7", "8"])
     data = case_series(get_case_detail_for_user(world.anna, world.hansen.pk))
-    lea = [x for x in data.outcome if x.person_id == child.pk]
-    assert sorted((x.instruments[0], x.scores) for x in lea) == [("CORS", [26.0]),
-                                                                  ("YCORS", [2.0])]
+    assert [(x.instruments, x.scores) for x in data.outcome if x.person_id == child.pk] == [
+        (["CORS"], [26.0])]
+    assert [(x.instruments, x.scores, x.cutoff) for x in data.faces if x.person_id == child.pk] == [
+        (["YCORS"], [2.0], None)]
     spec = graph_spec(data, "en")
     drawn = [v for layer in spec["vconcat"][0]["layer"] for v in layer["data"]["values"]
              if v.get("series") == "Lea" and "score" in v]
     assert [v["score"] for v in drawn] == [26.0]
     graph = case_graph(data, case_signals(data, "en")[0], "en")
-    assert sorted(r["instrument"] for r in graph.rows if r["series"] == "Lea") == ["CORS", "YCORS"]
+    assert sorted(r["instrument"] for r in graph.rows if r["series"] == "Lea") == ["CORS"]
+    faces = faces_timeline(data, "en")
+    assert [(f.label, f.instrument, [p.face for p in f.points]) for f in faces] == [
+        ("Lea", "YCORS", [2])]

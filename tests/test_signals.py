@@ -44,7 +44,7 @@ def test_a_drop_of_five_point_nine_is_not(world):
     assert SignalKind.DETERIORATION not in kinds(world, "Sara")
 
 
-# On track (fit-reference section 3).
+# On track (docs/fit-definitions.md section 3).
 
 def test_on_track_colours(world):
     outcome(world, world.mother, [19.2, 23.0])   # ETR(2) for an adult at 19.2 is about 22.3

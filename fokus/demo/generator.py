@@ -48,6 +48,7 @@ from fokus.cases.models import (
 from fokus.instruments.actions import create_organisation
 from fokus.instruments.definitions import PUBLISHED_ETR
 from fokus.instruments.models import Family, Instrument, InstrumentLicence
+from fokus.outcomes import rules, to_tenths
 from fokus.ratings.actions import check_rating, suggest_instrument
 from fokus.ratings.models import MissingRating, MissingReason, Rating, RatingAnswer, RatingMode
 
@@ -308,7 +309,7 @@ def _tenths(value: float) -> Decimal:
 
 
 def _etr(intake: float, meeting: int, adult: bool) -> float:
-    """The published short-term expected path (fit-reference.md section 3)."""
+    """The published short-term expected path (docs/fit-definitions.md section 3)."""
     if meeting <= 1:
         return intake
     p = PUBLISHED_ETR["short_adult" if adult else "short_youth"]
@@ -907,7 +908,8 @@ class _Generator:
                 total = sum(answers, Decimal("0.0"))
                 previous = member.last_alliance
                 member.last_alliance = total
-                if previous is not None and total < 36 and total <= previous - 1:
+                if previous is not None and rules.alliance_low(to_tenths(total)) and \
+                        rules.alliance_drop(to_tenths(previous), to_tenths(total)):
                     events["alliance_drop"].append(person.first_name)
         return events
 

@@ -11,7 +11,7 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Organisation
 from fokus.instruments.models import ParameterSet
-from fokus.outcomes import DEFAULT_MODEL
+from fokus.outcomes import DEFAULT_MODEL, rules
 from fokus.outcomes.calibration import compare_time_scales
 from fokus.outcomes.series import prepare_ratings, series_ratings
 from fokus.ratings.models import Rating
@@ -21,11 +21,11 @@ AGE_SETS = {"adult": ("adult",), "youth": ("youth", "child")}
 
 def closed_series_ratings(organisation: Organisation, user=None) -> pd.DataFrame:
     """Outcome ratings of the organisation's closed cases, ids only, in the ratings-file
-    layout the engine reads (fit-reference.md section 6)."""
+    layout the engine reads (docs/fit-definitions.md section 6)."""
     with transaction.atomic():
         rows = list(
             Rating.objects.filter(case__organisation=organisation, case__closed_on__isnull=False,
-                                  instrument__measures="outcome", instrument__in_statistics=True)
+                                  instrument__code__in=rules.OUTCOME_INSTRUMENTS)
             .order_by("rated_on", "id")
             .values_list("case_id", "person_id", "rater_id", "person__birth_date",
                          "person__birth_year", "instrument__code", "rated_on", "total")

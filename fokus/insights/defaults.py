@@ -47,4 +47,10 @@ DEFAULT_PROMPTS = {
         "en": "Not much is changing. Ask: What have we tried that has not helped? Who or what "
               "could make a difference? Is it time to try something quite different?",
     },
+    "faces_sad": {
+        "da": "Barnet valgte et trist ansigt. Spørg barnet med dets egne ord: Hvad gør dig ked af "
+              "det? Hvad var godt i denne uge? Tal med forældrene om, hvad de ser.",
+        "en": "The child chose a sad face. Ask the child in its own words: What makes you sad? "
+              "What was good this week? Talk with the parents about what they see.",
+    },
 }

@@ -24,10 +24,11 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fokus.insights.series import CaseData, Series
 from fokus.lib.i18n import current_language
-from fokus.outcomes import EtrModel, etr_path, to_tenths
+from fokus.outcomes import EtrModel, OutcomeSettings, etr_path, rules, to_tenths
 
 # Okabe-Ito: distinguishable with colour-blindness, and of different lightness.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -37,25 +38,15 @@ OTHER_DASH = [5, 3]
 ETR_AHEAD = 2  # meetings beyond the latest rating
 FONT = "DejaVu Sans"
 
-# The Danish record (PDF) is a Danish case-file document: its chart words are
-# written here in Danish directly, not through the translation catalogue.
-TEXTS_DA = {
-    "outcome": "Trivsel (ORS/CORS i alt)", "alliance": "Samarbejde (SRS/CSRS i alt)",
-    "date": "Dato", "series": "Hvem", "subtitle":
-    "Stiplet vandret: grænseværdi for trivsel · prikket: forventet forløb (ETR)",
-    "cutoff": "grænse", "expected": "forventet",
-}
-
-
 def _texts(lang: str) -> dict[str, str]:
-    if lang == "da":
-        return TEXTS_DA
-    return {
-        "outcome": _("Outcome (ORS/CORS total)"), "alliance": _("Alliance (SRS/CSRS total)"),
-        "date": _("Date"), "series": _("Who"),
-        "subtitle": _("Dashed horizontal: wellbeing cutoff · dotted: expected path (ETR)"),
-        "cutoff": _("cutoff"), "expected": _("expected"),
-    }
+    """The chart's words in the language asked for (the record is always Danish)."""
+    with translation.override(lang):
+        return {
+            "outcome": _("Outcome (ORS/CORS total)"), "alliance": _("Alliance (SRS/CSRS total)"),
+            "date": _("Date"), "series": _("Who"),
+            "subtitle": _("Dashed horizontal: wellbeing cutoff · dotted: expected path (ETR)"),
+            "cutoff": _("cutoff"), "expected": _("expected"),
+        }
 
 
 @dataclass
@@ -69,9 +60,11 @@ def expected_path(series: Series, ceiling: float, model: EtrModel,
                   ahead: int = ETR_AHEAD) -> list[EtrPoint]:
     """The ETR path of a series from its intake (fokus.outcomes.etr_path, with the
     parameter sets in force): meeting m is dated at the series' m-th rating, and the path goes
-    on `ahead` meetings at the series' usual interval. Empty above the ceiling or
-    for instruments outside the statistics (the young-child scales)."""
-    if not series.points or not series.in_statistics or to_tenths(series.intake) > to_tenths(ceiling):
+    on `ahead` meetings at the series' usual interval. Empty above the ceiling, and
+    for the young child's faces, which have no expected path."""
+    if (not series.points or series.is_faces
+            or not rules.has_expected_path(to_tenths(series.intake),
+                                           OutcomeSettings(etr_ceiling=ceiling))):
         return []
     n = len(series.points)
     path = etr_path(series.intake, series.etr_group, n, model, length=n + ahead)
@@ -101,9 +94,8 @@ def _iso(day: datetime.date) -> str:
 
 def graph_spec(data: CaseData, lang: str = "en", width: int = 560) -> dict:
     """The Vega-Lite spec of the case graph (a vconcat of outcome and alliance).
-    The young-child faces (scored 1-4) are not drawn on the 0-40 scale: they are in
-    the table of values."""
-    data = only_series(data, lambda x: x.in_statistics)
+    The young child's faces (1-4) are never drawn on the 0-40 scale: they have their
+    own timeline (insights/_faces.html)."""
     t = _texts(lang)
     s = data.settings
     days = [p.day for x in data.outcome + data.alliance for p in x.points]
@@ -250,7 +242,9 @@ def summary_lines(data: CaseData, tracks) -> list[str]:
     lines = []
     for track in tracks:
         x = track.series
-        where = _("above") if to_tenths(x.last) >= to_tenths(x.cutoff) else _("below")
+        last_t, cut_t = to_tenths(x.last), to_tenths(x.cutoff)
+        where = (_("above") if rules.above_cutoff(last_t, cut_t)
+                 else _("at") if last_t == cut_t else _("below"))
         lines.append(_("%(name)s: %(n)s ratings, from %(first)s to %(last)s, %(where)s the "
                        "cutoff %(cutoff)s; %(track)s.") % {
             "name": track.label, "n": track.n, "first": _score(x.intake), "last": _score(x.last),
@@ -279,7 +273,8 @@ def table_rows(data: CaseData, etr: dict, lang: str = "en") -> list[dict]:
 def only_series(data: CaseData, keep: Callable[[Series], bool]) -> CaseData:
     """The case data with only the series `keep` accepts (colours stay per person)."""
     return replace(data, outcome=[x for x in data.outcome if keep(x)],
-                   alliance=[x for x in data.alliance if keep(x)])
+                   alliance=[x for x in data.alliance if keep(x)],
+                   faces=[x for x in data.faces if keep(x)])
 
 
 def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560, *,
@@ -293,10 +288,49 @@ def case_graph(data: CaseData, tracks, lang: str = "en", width: int = 560, *,
     if keep is not None and not data.alliance:
         spec["vconcat"] = spec["vconcat"][:1]  # no empty alliance panel on a filtered graph
     if label is None:
-        label = (TEXTS_DA["outcome"] + " / " + TEXTS_DA["alliance"]) if lang == "da" else \
-            _("Graph of the family's ratings over time; the values are in the table below.")
+        with translation.override(lang):
+            label = _("Graph of the family's ratings over time; the values are in the table "
+                      "below.")
     etr = {x.key: expected_path(x, data.settings.etr_ceiling, data.model) for x in data.outcome}
     with translation.override(lang):
         summary = summary_lines(data, tracks)
     return Graph(spec=spec, label=label, summary=summary,
                  rows=table_rows(data, etr, lang), etr=etr)
+
+
+# The young child's faces (YCORS, YCSRS): their own timeline, never on the 0-40 lines.
+FACE_WORDS = {1: gettext_lazy("Very sad"), 2: gettext_lazy("Sad"), 3: gettext_lazy("Happy"),
+              4: gettext_lazy("Very happy")}
+# The mouth of each face in a 32 x 32 drawing: from (10, y0) to (22, y0), bending through cy.
+FACE_MOUTHS = {1: (23, 16), 2: (22, 19), 3: (20, 24), 4: (19, 28)}
+
+
+@dataclass
+class FacePoint:
+    day: datetime.date
+    face: int
+    word: str
+    mouth: str  # SVG path of the mouth
+
+
+@dataclass
+class FacesLine:
+    label: str
+    measures: str
+    instrument: str
+    points: list[FacePoint]
+
+
+def faces_timeline(data: CaseData, lang: str = "en") -> list[FacesLine]:
+    """Each young child's faces in date order, with the word for each face."""
+    lines = []
+    with translation.override(lang):
+        for x in data.faces:
+            points = []
+            for p in x.points:
+                face = int(p.total)
+                y0, cy = FACE_MOUTHS.get(face, (21, 21))
+                points.append(FacePoint(p.day, face, str(FACE_WORDS.get(face, face)),
+                                        f"M10 {y0} Q16 {cy} 22 {y0}"))
+            lines.append(FacesLine(x.label(lang), x.measures, "/".join(x.instruments), points))
+    return lines

@@ -18,6 +18,7 @@ class SignalKind(models.TextChoices):
     NO_RATING = "no_rating", _("No rating at the last meetings")
     RATERS_DISAGREE = "raters_disagree", _("Raters disagree")
     NO_CHANGE = "no_change", _("Nothing changes")
+    FACES_SAD = "faces_sad", _("A young child's sad face")
 
 
 class ConversationPrompt(models.Model):

@@ -1,7 +1,6 @@
 """The record for the case file after a meeting: journal text to copy, and a
-one-page A4 PDF (WeasyPrint). Both are Danish case-file documents: their
-templates (insights/journal_da.txt, insights/record_pdf_da.html) are written in
-Danish directly and are not translated."""
+one-page A4 PDF (WeasyPrint). Both are Danish case-file documents, rendered in
+Danish; the signal and chart words come from the one translation catalogue."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from fokus.insights.graph import case_graph, expected_path
+from fokus.insights.graph import case_graph, expected_path, faces_timeline
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 
@@ -23,22 +22,23 @@ class ScoreRow:
     total: float
     expected: float | None
     cutoff: float | None
+    faces: bool = False  # a young child's face, 1-4: no expected value and no cutoff
 
 
 def meeting_scores(case, meeting, data) -> list[ScoreRow]:
     """The ratings given at the meeting (linked to it, or on its date)."""
     etr_by_key = {}
     rows = []
-    for x in data.outcome + data.alliance:
+    for x in data.outcome + data.alliance + data.faces:
         for p in x.points:
             if p.meeting_id == meeting.pk or (p.meeting_id is None and p.day == meeting.held_on):
                 expected = None
-                if x.measures == "outcome":
+                if x in data.outcome:
                     path = etr_by_key.setdefault(x.key, {e.day: e.value for e in expected_path(
                         x, data.settings.etr_ceiling, data.model)})
                     expected = path.get(p.day)
                 rows.append(ScoreRow(x.label("da"), "/".join(x.instruments), p.total, expected,
-                                     x.cutoff))
+                                     x.cutoff, x.is_faces))
     return rows
 
 
@@ -46,15 +46,17 @@ def record_context(case, meeting, meeting_record) -> dict:
     """Everything the Danish record shows, computed from the prefetched case."""
     data = case_series(case)
     tracks, signals = case_signals(data, "da")
-    graph = case_graph(data, tracks, lang="da", width=520)
+    graph = case_graph(data, tracks, lang="da", width=520) if (data.outcome or data.alliance) \
+        else None
     return {
         "case": case, "meeting": meeting, "record": meeting_record,
         "participants": [p.full_name for p in meeting.participants.all()],
         "scores": meeting_scores(case, meeting, data),
         "tracks": tracks, "signals": signals, "graph": graph,
+        "faces": faces_timeline(data, "da"),
         "pdf_signals": _first_prompt_only(signals[:PDF_SIGNALS]),
         "graph_data_uri": "data:image/svg+xml;base64,"
-        + base64.b64encode(graph.svg.encode()).decode(),
+        + base64.b64encode(graph.svg.encode()).decode() if graph else "",
     }
 
 

@@ -1,5 +1,7 @@
-"""The case's ratings as series: one outcome series per (person rated, rater), one
-alliance series per rater, with the settings in force at the series' intake.
+"""The case's ratings as series, for presentation: one outcome series per (person
+rated, rater), one alliance series per rater, and the young child's faces apart,
+with the settings in force at the series' intake. Every FIT rule (age groups,
+cutoffs, which scale an instrument belongs to) comes from fokus.outcomes.rules.
 
 Works on a case fetched through fokus.cases.access.get_case_detail_for_user (its
 people, meetings, ratings and missing ratings are prefetched): no further reads
@@ -16,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fokus.instruments.access import etr_model_in_force, settings_in_force
-from fokus.outcomes import EtrModel, OutcomeSettings
+from fokus.outcomes import EtrModel, OutcomeSettings, rules
 
 
 @dataclass
@@ -35,12 +37,20 @@ class Series:
     rater_name: str
     person_role: str
     rater_role: str
-    measures: str  # "outcome" or "alliance"
+    measures: str  # rules.OUTCOME or rules.ALLIANCE
     instruments: list[str]
     age_group: str  # adult / youth / child (age of the person rated at intake)
-    cutoff: float
+    cutoff: float | None  # None on the faces, which have no cutoff
     points: list[Point] = field(default_factory=list)
-    in_statistics: bool = True
+    kind: str = rules.LINES  # lines (0-40) or faces (1-4)
+
+    @property
+    def is_faces(self) -> bool:
+        return self.kind == rules.FACES
+
+    @property
+    def in_statistics(self) -> bool:
+        return not self.is_faces
 
     @property
     def is_self(self) -> bool:
@@ -67,38 +77,28 @@ class Series:
 
     @property
     def etr_group(self) -> str:
-        """The ETR set: adult for adults, youth for youth and children (and carers)."""
-        return "adult" if self.age_group == "adult" else "youth"
+        return rules.etr_group(self.age_group)
 
 
 @dataclass
 class CaseData:
-    outcome: list[Series]
-    alliance: list[Series]
+    outcome: list[Series]   # 0-40 outcome lines (ORS, CORS)
+    alliance: list[Series]  # 0-40 alliance lines (SRS, CSRS, GSRS, CGSRS)
     meetings: list  # cases.Meeting, in date order
     missing: list  # ratings.MissingRating
     settings: OutcomeSettings
     model: EtrModel  # the ETR parameter sets in force
     person_order: list[int]
     names: dict[int, str]
+    faces: list[Series] = field(default_factory=list)  # YCORS, YCSRS: 1-4, never on 0-40
+
+    @property
+    def has_ratings(self) -> bool:
+        return bool(self.outcome or self.alliance or self.faces)
 
 
 def age_group_on(person, day: datetime.date) -> str:
-    age = person.age_on(day)
-    if age >= 18:
-        return "adult"
-    if age >= 13:
-        return "youth"
-    return "child"
-
-
-def cutoff_for(age_group: str, is_self: bool, s: OutcomeSettings) -> float:
-    """Wellbeing cutoff of a series (fit-reference.md section 2)."""
-    if age_group == "adult":
-        return s.cutoff_adult
-    if age_group == "youth":
-        return s.cutoff_youth
-    return s.cutoff_child if is_self else s.cutoff_carer_child
+    return rules.age_group(person.age_on(day))
 
 
 def outcome_settings(organisation_id: int, on: datetime.date) -> OutcomeSettings:
@@ -131,29 +131,32 @@ def case_series(case, *, on: datetime.date | None = None) -> CaseData:
     model = etr_model_in_force(case.organisation_id, first_day)
     by_key: dict[tuple, Series] = {}
     for r in ratings:
-        measures = r.instrument.measures
-        if measures not in ("outcome", "alliance"):
+        scale = rules.series_scale_key(r.instrument.code)
+        if scale is None:  # not of the ORS family (e.g. WHO-5): no FIT series
             continue
-        # The young-child faces (1-4) are a scale of their own: a child who moves from
-        # YCORS to CORS starts a new series, while CORS to ORS continues one (0-40 both).
-        key = (measures, r.person_id, r.rater_id, r.instrument.in_statistics)
+        measures, kind = scale
+        key = (measures, kind, r.person_id, r.rater_id)
         series = by_key.get(key)
         if series is None:
             group = age_group_on(r.person, r.rated_on)
             is_self = r.person_id == r.rater_id
+            if kind == rules.FACES:
+                cut = None
+            elif measures == rules.ALLIANCE:
+                cut = s.srs_cutoff
+            else:
+                cut = rules.cutoff(group, is_self, s)
             series = by_key[key] = Series(
                 key=f"{measures}-{r.person_id}-{r.rater_id}"
-                    + ("" if r.instrument.in_statistics else "-faces"),
+                    + ("-faces" if kind == rules.FACES else ""),
                 person_id=r.person_id,
                 rater_id=r.rater_id, person_name=r.person.first_name,
                 rater_name=r.rater.first_name, person_role=r.person.role,
                 rater_role=r.rater.role, measures=measures, instruments=[],
-                age_group=group,
-                cutoff=s.srs_cutoff if measures == "alliance" else cutoff_for(group, is_self, s),
+                age_group=group, cutoff=cut, kind=kind,
             )
         if r.instrument.code not in series.instruments:
             series.instruments.append(r.instrument.code)
-        series.in_statistics = series.in_statistics and r.instrument.in_statistics
         series.points.append(Point(r.rated_on, float(r.total), r.meeting_id))
 
     def sort_key(x: Series):
@@ -161,8 +164,9 @@ def case_series(case, *, on: datetime.date | None = None) -> CaseData:
 
     series_list = sorted(by_key.values(), key=sort_key)
     return CaseData(
-        outcome=[x for x in series_list if x.measures == "outcome"],
-        alliance=[x for x in series_list if x.measures == "alliance"],
+        outcome=[x for x in series_list if x.measures == rules.OUTCOME and not x.is_faces],
+        alliance=[x for x in series_list if x.measures == rules.ALLIANCE and not x.is_faces],
+        faces=[x for x in series_list if x.is_faces],
         meetings=sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk)),
         missing=list(case.missing_ratings.all()),
         settings=s,

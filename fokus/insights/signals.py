@@ -1,9 +1,10 @@
-"""Signals in plain language next to the graph (fit-reference.md sections 2-3).
+"""Signals in plain language next to the graph (docs/fit-definitions.md sections 2-3, 7).
 
-Each signal is data (kind, whom it is about, the numbers); the words are in the
-templates (insights/_signal_text.html for the page, through gettext; the Danish
-record has its own Danish-only wording). Every comparison of scores is exact in
-integer tenths, as in the outcomes engine.
+Presentation only: every rule (on-track colour, deterioration, alliance low and
+drop, the faces) is a function of fokus.outcomes.rules, called here with a
+series' scores. Each signal is data (kind, whom it is about, the numbers); the
+words are in insights/_signal_text.html, through gettext, for the page and the
+Danish record alike.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils.translation import get_language
 from fokus.insights.defaults import DEFAULT_PROMPTS
 from fokus.insights.models import ConversationPrompt, SignalKind
 from fokus.insights.series import CaseData, Series
-from fokus.outcomes import EtrModel, etr_at, on_track_signal, to_tenths
+from fokus.outcomes import EtrModel, rules, to_tenths
 
 FAR_APART = 10.0  # points between two raters about the same person at the same date
 NO_RATING_MEETINGS = 2  # no rating at the last this many meetings
@@ -50,35 +51,54 @@ def _t(x: float) -> int:
 
 
 def track_of(series: Series, s, model: EtrModel, lang: str = "en") -> Track:
-    colour = (on_track_signal(series.scores, series.etr_group, s, model)
-              if series.in_statistics else "grey")
+    """The on-track colour of a 0-40 outcome series (rules.on_track_colour)."""
+    colour = rules.on_track_colour(series.scores, series.age_group, s, model)
     expected = None
     n = len(series.points)
-    if series.in_statistics and n >= 2 and _t(series.intake) <= s.etr_ceiling_t:
-        expected = round(etr_at(series.intake, series.etr_group, n, n, model), 1)
+    if n >= 2 and rules.has_expected_path(_t(series.intake), s):
+        expected = round(rules.expected_at(series.intake, series.age_group, n, n, model), 1)
     return Track(series, series.label(lang), colour, n, series.intake, series.last, expected)
 
 
 def deterioration(series: Series, s) -> bool:
-    """Reliable deterioration: the latest rating <= intake - reliable change."""
-    return len(series.points) >= 2 and _t(series.last) - _t(series.intake) <= -s.reliable_change_t
+    return len(series.points) >= 2 and bool(
+        rules.reliable_deterioration(_t(series.intake), _t(series.last), s))
 
 
 def no_change(series: Series, s) -> bool:
-    """Nothing changes: 4+ ratings, still below the cutoff, and the latest within
-    the reliable change of intake, either way."""
-    return (len(series.points) >= NO_CHANGE_MIN_RATINGS and _t(series.last) < _t(series.cutoff)
-            and abs(_t(series.last) - _t(series.intake)) < s.reliable_change_t)
+    return rules.no_change([_t(x) for x in series.scores], _t(series.cutoff), s,
+                           NO_CHANGE_MIN_RATINGS)
 
 
 def alliance_flags(series: Series, s) -> tuple[bool, bool]:
-    """(low, falling) for the latest alliance rating."""
+    """(low, falling) for the latest 0-40 alliance rating."""
     if not series.points:
         return False, False
-    low = _t(series.last) < s.srs_cutoff_t
-    falling = (len(series.points) >= 2
-               and _t(series.points[-2].total) - _t(series.last) >= s.srs_drop_t)
+    low = bool(rules.alliance_low(_t(series.last), s))
+    falling = len(series.points) >= 2 and bool(
+        rules.alliance_drop(_t(series.points[-2].total), _t(series.last), s))
     return low, falling
+
+
+def faces_signals(data: CaseData, lang: str = "en") -> list[Signal]:
+    """The young child's faces (1-4), judged on their own scale (rules.faces_*)."""
+    found = []
+    for x in data.faces:
+        faces = [int(p.total) for p in x.points]
+        previous = faces[-2] if len(faces) >= 2 else None
+        name = x.label(lang)
+        if x.measures == rules.OUTCOME:
+            if rules.faces_outcome_flag(previous, faces[-1]):
+                found.append(Signal(SignalKind.FACES_SAD, "yellow", name, {
+                    "name": name, "last": faces[-1], "previous": previous, "faces": True}))
+            continue
+        if rules.faces_alliance_low(faces[-1]):
+            found.append(Signal(SignalKind.LOW_ALLIANCE, "yellow", name, {
+                "name": name, "last": faces[-1], "faces": True}))
+        elif rules.faces_alliance_drop(previous, faces[-1]):
+            found.append(Signal(SignalKind.FALLING_ALLIANCE, "yellow", name, {
+                "name": name, "previous": previous, "last": faces[-1], "faces": True}))
+    return found
 
 
 def _direction(series: Series) -> int:
@@ -134,12 +154,13 @@ def missing_at_last_meetings(data: CaseData, lang: str = "en") -> list[Signal]:
     days = {m.held_on for m in meetings}
     found = []
     raters = []
-    for series in data.outcome:
+    outcome = data.outcome + [x for x in data.faces if x.measures == rules.OUTCOME]
+    for series in outcome:
         if series.rater_id not in raters:
             raters.append(series.rater_id)
     for rater_id in raters:
         rated = any(p.meeting_id in ids or p.day in days
-                    for x in data.outcome if x.rater_id == rater_id for p in x.points)
+                    for x in outcome if x.rater_id == rater_id for p in x.points)
         if rated:
             continue
         reasons = sorted({m.get_reason_display() for m in data.missing
@@ -155,7 +176,7 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
     urgent first, each with its conversation prompt."""
     lang = _lang(lang)
     s = data.settings
-    tracks = [track_of(x, s, data.model, lang) for x in data.outcome if x.in_statistics]
+    tracks = [track_of(x, s, data.model, lang) for x in data.outcome]
     found: list[Signal] = []
     for track in tracks:
         x = track.series
@@ -178,6 +199,7 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
         if falling:
             found.append(Signal(SignalKind.FALLING_ALLIANCE, "yellow", x.label(lang), {
                 "name": x.label(lang), "previous": x.points[-2].total, "last": x.last}))
+    found += faces_signals(data, lang)
     found += missing_at_last_meetings(data, lang)
     found += disagreements(data, lang)
     rank = {"red": 0, "yellow": 1, "grey": 2, "green": 3}
@@ -203,5 +225,5 @@ def _lang(lang: str | None) -> str:
 
 
 def latest_day(data: CaseData) -> datetime.date | None:
-    days = [p.day for x in data.outcome + data.alliance for p in x.points]
+    days = [p.day for x in data.outcome + data.alliance + data.faces for p in x.points]
     return max(days) if days else None

@@ -6,6 +6,7 @@ administrator enters it under the organisation's licence. WHO-5 is free to use.
 
 from decimal import Decimal
 
+from fokus.outcomes import rules
 from fokus.outcomes.etr import DEFAULT_MODEL
 
 _LINE = {"min_value": Decimal("0.0"), "max_value": Decimal("10.0"), "step": Decimal("0.1")}
@@ -69,7 +70,7 @@ INSTRUMENTS = [
      ]),
 ]
 
-# The published ETR sets (fit-reference.md section 3) as the engine holds them.
+# The published ETR sets (docs/fit-definitions.md section 3) as the engine holds them.
 PUBLISHED_ETR = DEFAULT_MODEL.to_dict()
 PUBLISHED_ETR_NAME = "Better Outcomes Now 2023 (published)"
 PUBLISHED_ETR_SOURCE = "Better Outcomes Now public algorithm code, 2023 parameters"
@@ -84,6 +85,10 @@ def seed(apps) -> None:
     ParameterSet = apps.get_model("instruments", "ParameterSet")
     for (code, name, family, measures, item_type, min_age, max_age, child, group, in_stats,
          snomed, items) in INSTRUMENTS:
+        scale = rules.scale_of(code)
+        if scale is not None:  # the ORS family: what it measures and its ages are FIT rules
+            measures, group, in_stats = scale.measures, scale.group_session, scale.in_statistics
+            min_age, max_age = rules.instrument_ages(code)
         instrument, _ = Instrument.objects.update_or_create(
             code=code,
             defaults=dict(name=name, family=family, measures=measures, item_type=item_type,

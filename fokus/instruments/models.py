@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fokus.lib.i18n import current_language
+from fokus.outcomes.settings import DEFAULT_SETTINGS as OUTCOME_DEFAULTS
 
 
 class ItemType(models.TextChoices):
@@ -173,20 +174,11 @@ class SettingKey(models.TextChoices):
     ETR_CEILING = "etr_ceiling", _("No expected path when intake is above")
 
 
-# Defaults with provenance, from docs/fit-definitions.md section 2.
+# Defaults with provenance: the outcomes engine's (docs/fit-definitions.md section 2), stored
+# per organisation with a valid-from date.
 DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
-    SettingKey.CUTOFF_ADULT: ("25.0", "Miller et al. 2003; PCOMS/BON software"),
-    SettingKey.CUTOFF_YOUTH: ("28.0", "Duncan et al. 2006; BON software"),
-    SettingKey.CUTOFF_CHILD: (
-        "32.0", "Duncan et al. 2006 (J Brief Therapy 5(2)); note: BON software uses 28"),
-    SettingKey.CUTOFF_CARER_CHILD: ("28.0", "BON youth base (inferred; verify)"),
-    SettingKey.RELIABLE_CHANGE: (
-        "6.0", "BON 2015+ software; Miller et al. 2003 gave 5; NHS CYP-IAPT uses 6.6 (ORS), 10 (CORS)"),
-    SettingKey.SD_ADULT: ("7.75", "BON 2023 set (older set: 8.0)"),
-    SettingKey.SD_YOUTH: ("7.25", "BON 2023 set (older set: 8.0)"),
-    SettingKey.SRS_CUTOFF: ("36.0", "BON, common practice"),
-    SettingKey.SRS_DROP: ("1.0", "OpenFIT practice"),
-    SettingKey.ETR_CEILING: ("32.0", "BON"),
+    key: (str(Decimal(str(getattr(OUTCOME_DEFAULTS, key)))), OUTCOME_DEFAULTS.provenance[key])
+    for key in SettingKey.values
 }
 
 

@@ -7,6 +7,8 @@ Entry points for the Django side:
 - build_series(ratings, settings, model, missing) -> frame   one row per outcome series
 - summarise(series, exclude_flags) / summarise_groups(series, by)
 - time_to_wellbeing(series, by) / kaplan_meier(durations, reached)
+- rules: every FIT rule, once (age groups, cutoffs, reliable change, alliance,
+  on-track colours, expected path, scales, the young child's faces)
 - etr_path / etr_at / etr_target / expected_change / met_percent
 - srs_alerts(ratings, settings)
 - jacobson_truax(pre, post, reliability, ...)
@@ -15,6 +17,7 @@ Entry points for the Django side:
 
 from typing import Any
 
+from . import rules
 from .alliance import srs_alerts
 from .etr import (
     DEFAULT_MODEL,
@@ -29,9 +32,9 @@ from .etr import (
 )
 from .jacobson_truax import JacobsonTruaxResult, jacobson_truax
 from .ratings_csv import ReadResult, RowError, read_ratings_csv
+from .rules import on_track_colour
 from .series import build_series, prepare_ratings, series_ratings
 from .settings import DEFAULT_SETTINGS, OutcomeSettings, to_tenths
-from .signal import on_track_signal
 from .summary import summarise, summarise_groups
 from .survival import kaplan_meier, time_to_wellbeing
 
@@ -52,6 +55,6 @@ __all__ = [
     "JacobsonTruaxResult", "LocalEtrFit", "OutcomeSettings", "ReadResult", "RowError",
     "build_series", "compare_time_scales", "etr_at", "etr_path", "etr_target",
     "expected_change", "fit_local_etr", "jacobson_truax", "kaplan_meier", "met_percent",
-    "on_track_signal", "prepare_ratings", "read_ratings_csv", "series_ratings", "srs_alerts",
+    "on_track_colour", "prepare_ratings", "read_ratings_csv", "rules", "series_ratings", "srs_alerts",
     "summarise", "summarise_groups", "time_to_wellbeing", "to_tenths",
 ]

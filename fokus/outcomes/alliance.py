@@ -1,4 +1,4 @@
-"""SRS alerts (fit-reference.md section 2): total < 36, or a drop of >= 1.0
+"""SRS alerts (docs/fit-definitions.md section 2): total < 36, or a drop of >= 1.0
 from the previous alliance rating of the same respondent.
 
 "Same respondent" is read as the same case, person and rater; individual
@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .rules import ALLIANCE_INSTRUMENTS, alliance_drop, alliance_low, alliance_sequence
 from .settings import DEFAULT_SETTINGS, OutcomeSettings
 
-ALLIANCE_FAMILY = {"SRS": "individual", "CSRS": "individual", "GSRS": "group",
-                   "CGSRS": "group"}
+ALLIANCE_FAMILY = {code: alliance_sequence(code) for code in ALLIANCE_INSTRUMENTS}
 
 
 def srs_alerts(ratings: pd.DataFrame, settings: OutcomeSettings = DEFAULT_SETTINGS,
@@ -47,7 +47,7 @@ def srs_alerts(ratings: pd.DataFrame, settings: OutcomeSettings = DEFAULT_SETTIN
     previous = frame["score_t"].shift().where(same)
     frame["total"] = frame["score_t"] / 10.0
     frame["previous_total"] = previous / 10.0
-    frame["low"] = frame["score_t"] < settings.srs_cutoff_t
-    frame["drop"] = (previous - frame["score_t"] >= settings.srs_drop_t).fillna(False)
+    frame["low"] = alliance_low(frame["score_t"], settings)
+    frame["drop"] = alliance_drop(previous, frame["score_t"], settings).fillna(False)
     frame["alert"] = frame["low"] | frame["drop"]
     return frame.drop(columns=["score_t", "family"])

@@ -1,6 +1,6 @@
 """Local expected paths: the ETR model form fitted to an organisation's own series.
 
-Model (fit-reference.md section 3, mixed-effects growth model):
+Model (docs/fit-definitions.md section 3, mixed-effects growth model):
 
     score_ij = sum_k (mean_k + by_intake_k * c_i) * t_ij^k + u0_i + u1_i * t_ij + e_ij
     c_i = intake_i - 20,  k = 0..3,  (u0, u1) random intercept and slope per series

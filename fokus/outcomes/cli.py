@@ -1,4 +1,4 @@
-"""`fokus outcomes --input FILE.csv [--by COLUMN] --json` (fit-reference.md section 6).
+"""`fokus outcomes --input FILE.csv [--by COLUMN] --json` (docs/fit-definitions.md section 6).
 
 Works without Django or a database. Exit codes: 0 success, 2 invalid input
 (every error on stderr with its line number, nothing on stdout).
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fokus outcomes",
         description="Outcome series and group summary of a ratings CSV file.")
-    parser.add_argument("--input", required=True, help="ratings CSV file (fit-reference.md 6)")
+    parser.add_argument("--input", required=True, help="ratings CSV file (docs/fit-definitions.md 6)")
     parser.add_argument("--by", help="a column to summarise by (e.g. team_id)")
     parser.add_argument("--missing", help="optional CSV of missing ratings: "
                         "case_id, person_id, date, reason (rater_id optional)")

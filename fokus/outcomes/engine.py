@@ -1,4 +1,4 @@
-"""Outcome series straight from a ratings CSV file, out of core (fit-reference.md section 6).
+"""Outcome series straight from a ratings CSV file, out of core (docs/fit-definitions.md section 6).
 
 `series_from_csv(path)` gives the same `build_series` frame (and the same
 errors) as `read_ratings_csv(path)` followed by `build_series(ratings)`, with
@@ -27,22 +27,16 @@ engine="sql" (the default, "auto"): DuckDB does nearly everything, streaming.
    shared with build_series) computes age groups, cutoffs, categories, ETR,
    signals, time to wellbeing and sawtooth flags, vectorised.
 
-engine="buckets" (the earlier out-of-core path): a text copy of the file,
-SQL checks, integer codes, buckets by hash(case_id), build_series per bucket.
-Exact too, but slower.
-
 Figures at 10 million ratings on a 2-core machine: bench/outcomes_bench.py.
 """
 
 from __future__ import annotations
 
-import math
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike, fspath
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,10 +55,11 @@ from .ratings_csv import (
     RowError,
     read_ratings_csv,
 )
+from .rules import ALLIANCE_INSTRUMENTS, SCALES, alliance_drop, alliance_low
 from .series import OrderedRatings, build_series, series_frame
 from .settings import DEFAULT_SETTINGS, OutcomeSettings
 
-BUCKET_BYTES = 48 * 2**20  # about this much CSV per bucket
+GROUP_ALLIANCE = tuple(c for c in ALLIANCE_INSTRUMENTS if SCALES[c].group_session)
 _POS = "__fokus_pos"  # the file row number, carried through build_series as a group column
 
 
@@ -84,7 +79,6 @@ def series_from_csv(
     model: EtrModel = DEFAULT_MODEL,
     missing: pd.DataFrame | None = None,
     group_columns: Sequence[str] | None = None,
-    buckets: int | None = None,
     engine: str = "auto",
     timings: dict[str, float] | None = None,
 ) -> SeriesResult:
@@ -93,17 +87,14 @@ def series_from_csv(
     The result equals `build_series(read_ratings_csv(source).ratings, ...)`
     (the same columns, values, order and `attrs["left_out"]`), and when the
     file has errors, the same errors. engine: "auto" or "sql" (the streaming
-    DuckDB path when duckdb is installed, else the reference), "buckets" (the
-    bucketed out-of-core path; also used when `buckets` is given) or "pandas"
-    (the reference path only). `timings`, when given, receives seconds per stage.
+    DuckDB path when duckdb is installed, else the reference) or "pandas" (the
+    reference path only). `timings`, when given, receives seconds per stage.
     """
     clock = _Clock(timings)
-    if engine not in ("auto", "sql", "buckets", "pandas"):
+    if engine not in ("auto", "sql", "pandas"):
         raise ValueError(f"unknown engine {engine!r}")
     if engine != "pandas":
-        method = "buckets" if engine == "buckets" or buckets else "sql"
-        fast = _fast(fspath(source), settings, model, missing, group_columns, buckets, clock,
-                     method)
+        fast = _fast(fspath(source), settings, model, missing, group_columns, clock)
         if fast is not None:
             return fast
     read = read_ratings_csv(source, engine="pandas")
@@ -130,19 +121,17 @@ class _Clock:
 
 def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
           missing: pd.DataFrame | None, group_columns: Sequence[str] | None,
-          buckets: int | None, clock: _Clock, method: str = "sql") -> SeriesResult | None:
+          clock: _Clock) -> SeriesResult | None:
     try:
         import duckdb
     except ImportError:
         return None
     try:
         lines = _line_count(path)
-        size = Path(path).stat().st_size
     except OSError:
         return None
     if lines < 2:
         return None
-    k = buckets if buckets else max(1, min(256, math.ceil(size / BUCKET_BYTES)))
     with tempfile.TemporaryDirectory(prefix="fokus-outcomes-") as tmp:
         con = duckdb.connect()
         try:
@@ -150,11 +139,7 @@ def _fast(path: str, settings: OutcomeSettings, model: EtrModel,
             con.execute("SET preserve_insertion_order = true")
             con.execute(f"SET temp_directory = '{_literal(tmp)}/spill'")
             con.execute("SET memory_limit = '1GB'")
-            if method == "sql":
-                return _run_sql(con, path, lines, settings, model, missing, group_columns,
-                                clock)
-            return _run(con, path, lines, k, Path(tmp), settings, model, missing,
-                        group_columns, clock)
+            return _run_sql(con, path, lines, settings, model, missing, group_columns, clock)
         except (duckdb.Error, UnicodeDecodeError, ValueError):
             clock.lap("duckdb (gave up)")
             return None
@@ -262,97 +247,6 @@ def _plain_columns(con: Any, src: str, group_columns: Sequence[str] | None
     return names, extra
 
 
-def _run(con: Any, path: str, lines: int, k: int, tmp: Path, settings: OutcomeSettings,
-         model: EtrModel, missing: pd.DataFrame | None,
-         group_columns: Sequence[str] | None, clock: _Clock) -> SeriesResult | None:
-    src = _source(path)
-    columns = _plain_columns(con, src, group_columns)
-    if columns is None:
-        return None
-    names, extra = columns
-
-    query = _rows_query(names, extra, "work.raw", "rowid", f"hash(ci) % {k}", k)
-    # Outcome rows that pass, in file order (the table keeps insertion order, so
-    # rowid orders ratings of one series), each with bucket hash(case_id) % k;
-    # rows that fail are kept only to be counted.
-    con.execute("CREATE SCHEMA work")  # in memory; DuckDB spills to temp_directory
-    # A plain copy keeps file order (rowid = data row, 0-based); the typed,
-    # checked table is then built in parallel with that row number.
-    con.execute(f"CREATE TABLE work.raw AS SELECT * FROM {src}")  # noqa: S608
-    clock.lap("parse CSV to a table (duckdb)")
-    con.execute(f"CREATE TABLE work.o AS {query}")
-    n_rows = con.execute("SELECT count(*) FROM work.raw").fetchone()
-    con.execute("DROP TABLE work.raw")
-    row = con.execute("SELECT count(*) FILTER (WHERE NOT ok), count(*) FROM work.o").fetchone()
-    clock.lap("validate + type + bucket (duckdb)")
-    if row is None or row[0] or not row[1]:
-        return None  # errors (or no outcome rows): the reference path reports it
-    if n_rows is None or int(n_rows[0]) != lines - 1:
-        return None  # a blank line, a quoted line break, ...: the pandas reader
-
-    groups = list(extra) if group_columns is None else list(group_columns)
-    parts: list[pd.DataFrame] = []
-    left_out: dict[str, int] = {}
-    # Texts become integer codes in DuckDB (an ENUM per column), so only the
-    # distinct texts ever reach Python; each bucket is then a few integer columns.
-    texts = {"case_id": "ci", "person_id": "pi", "rater_id": "ri",
-             **{c: f"e{n}" for n, c in enumerate(extra)}}
-    dtypes: dict[str, pd.CategoricalDtype] = {}
-    for name, short in texts.items():
-        con.execute(f"CREATE TYPE enum_{short} AS ENUM "  # noqa: S608
-                    f"(SELECT DISTINCT {short} FROM work.o WHERE bucket < {k})")
-        values = [str(r[0]) for r in con.execute(
-            f"SELECT unnest(enum_range(NULL::enum_{short}))").fetchall()]  # noqa: S608
-        if any(v != v.strip() for v in values):
-            return None  # the pandas reader strips surrounding spaces; let it
-        dtypes[name] = pd.CategoricalDtype(pd.Index(values, dtype=object))
-    codes = ", ".join(f"enum_code({short}::enum_{short}) AS {short}" for short in texts.values())
-    outcome_list = list(OUTCOME_INSTRUMENTS)
-    con.execute(f"""CREATE TABLE work.c AS SELECT bucket, pos, {codes},
-                    (list_position({_sql_array(OUTCOME_INSTRUMENTS)}, ins) - 1)::TINYINT AS ins,
-                    d, b, s FROM work.o WHERE bucket < {k}""")  # noqa: S608
-    con.execute("DROP TABLE work.o")
-    clock.lap("codes (duckdb)")
-    instrument_dtype = pd.CategoricalDtype(outcome_list)
-    for bucket in range(k):
-        frame = con.execute(
-            f"SELECT * FROM work.c WHERE bucket = {bucket} ORDER BY pos").fetchnumpy()  # noqa: S608
-        if len(frame["pos"]) == 0:
-            continue
-        ratings = pd.DataFrame({
-            name: pd.Categorical.from_codes(np.asarray(frame[short]).astype(np.int32),
-                                            dtype=dtypes[name])
-            for name, short in list(texts.items())[:3]})
-        ratings["instrument"] = pd.Categorical.from_codes(
-            np.asarray(frame["ins"]).astype(np.int8), dtype=instrument_dtype)
-        ratings["birth_date"] = np.asarray(frame["b"]).astype(np.int64).astype("datetime64[D]")
-        ratings["date"] = np.asarray(frame["d"]).astype(np.int64).astype("datetime64[D]")
-        ratings["score_t"] = np.asarray(frame["s"]).astype(np.int16)
-        for name, short in list(texts.items())[3:]:
-            ratings[name] = pd.Categorical.from_codes(np.asarray(frame[short]).astype(np.int32),
-                                                      dtype=dtypes[name])
-        ratings[_POS] = np.asarray(frame["pos"])
-        del frame
-        clock.lap("load buckets")
-        part = build_series(ratings, settings, model, missing=missing,
-                            group_columns=[*groups, _POS])
-        for key, value in part.attrs.get("left_out", {}).items():
-            left_out[key] = left_out.get(key, 0) + int(value)
-        parts.append(part)
-        clock.lap("series (per bucket)")
-    series = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    for name in series.columns:  # a part with only missing values infers object
-        dtypes = {str(part[name].dtype): part[name].dtype for part in parts}
-        if len(dtypes) > 1 and "object" in dtypes:
-            other = [d for key, d in dtypes.items() if key != "object"]
-            if len(other) == 1:
-                series[name] = series[name].astype(other[0])
-    series = series.sort_values(_POS, kind="stable").drop(columns=_POS).reset_index(drop=True)
-    series.attrs["left_out"] = left_out
-    clock.lap("merge")
-    return SeriesResult(series, [], "duckdb", lines - 1)
-
-
 _DAY_OFFSET = 1_000_000  # days: keeps (day + offset) positive for any YYYY-MM-DD from 1000 on
 
 
@@ -441,7 +335,6 @@ def _run_sql(con: Any, path: str, lines: int, settings: OutcomeSettings, model: 
     return SeriesResult(series, [], "duckdb", lines - 1)
 
 
-ALLIANCE_INSTRUMENTS = ("SRS", "CSRS", "GSRS", "CGSRS")
 
 
 @dataclass
@@ -486,7 +379,7 @@ def alliance_counts_from_csv(source: str | PathLike[str],
             # orders ratings of one date as the reference's input row does.
             con.execute(f"""CREATE TABLE a AS SELECT case_id AS ci, person_id AS pi,
                             rater_id AS ri,
-                            (instrument IN ('GSRS', 'CGSRS'))::TINYINT AS fam,
+                            (instrument IN {_sql_list(GROUP_ALLIANCE)})::TINYINT AS fam,
                             date::DATE AS d, (({items}) * 10)::INTEGER AS s
                             FROM {_source(path)}
                             WHERE instrument IN {_sql_list(ALLIANCE_INSTRUMENTS)}""")  # noqa: S608
@@ -495,17 +388,17 @@ def alliance_counts_from_csv(source: str | PathLike[str],
             found = con.execute(f"SELECT count(*) FILTER (WHERE {untrimmed}) FROM a").fetchone()  # noqa: S608
             if found is None or found[0]:
                 return None
-            cut, drop = int(settings.srs_cutoff_t), int(settings.srs_drop_t)
-            low, fell = f"s < {cut}", f"coalesce(prev - s >= {drop}, false)"
-            row = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE {low} OR {fell}),
-                                  count(*) FILTER (WHERE {low}), count(*) FILTER (WHERE {fell})
-                                  FROM (SELECT s, lag(s) OVER (PARTITION BY ci, pi, ri, fam
-                                                               ORDER BY d, rowid) AS prev
-                                        FROM a)""").fetchone()  # noqa: S608
+            # DuckDB pairs each rating with the previous one; the rules themselves
+            # (low, drop) are the engine's functions in rules.py, applied to the arrays.
+            pairs = con.execute("""SELECT s, coalesce(lag(s) OVER (PARTITION BY ci, pi, ri, fam
+                                                               ORDER BY d, rowid), -1) AS prev
+                                  FROM a""").fetchnumpy()
         except (duckdb.Error, UnicodeDecodeError, ValueError):
             return None
         finally:
             con.close()
-    if row is None:
-        return None
-    return AllianceCounts(*(int(x) for x in row))
+    total, previous = pairs["s"].astype(np.int64), pairs["prev"].astype(np.int64)
+    low = np.asarray(alliance_low(total, settings))
+    fell = np.asarray(alliance_drop(previous, total, settings)) & (previous >= 0)
+    return AllianceCounts(len(total), int(np.sum(low | fell)), int(np.sum(low)),
+                          int(np.sum(fell)))

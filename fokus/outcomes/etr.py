@@ -1,6 +1,6 @@
 """Expected treatment response (ETR): parameter sets, paths and targets.
 
-The published PCOMS model (fit-reference.md section 3) is a cubic polynomial in
+The published PCOMS model (docs/fit-definitions.md section 3) is a cubic polynomial in
 time whose coefficients depend linearly on intake:
 
     c   = intake - 20

@@ -14,7 +14,7 @@ SD, n - 1), as in the R package clinicalsignificance.
 Disagreement, documented: Jacobson & Truax (1991) define cutoff b with the
 functional population's SD. The R package clinicalsignificance's
 `.calc_cutoff_jt()` computes `m_functional - direction * 2 * sd_clinical`
-(SD_clin), as fit-reference.md notes; its older `.calc_cutoff()` in
+(SD_clin), as docs/fit-definitions.md notes; its older `.calc_cutoff()` in
 R/calc_cutoff.R used sd_functional. We follow Jacobson & Truax (SD_func); pass
 `cutoff_b_sd="clinical"` to reproduce the package.
 

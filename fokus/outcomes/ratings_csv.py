@@ -1,4 +1,4 @@
-"""Reading and validating the ratings CSV file (fit-reference.md section 6).
+"""Reading and validating the ratings CSV file (docs/fit-definitions.md section 6).
 
 Fast at national scale: pandas' C parser reads every column as a category, so
 each distinct text (a date, a score, an id) is parsed and checked once, and the
@@ -21,12 +21,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-OUTCOME_INSTRUMENTS = ("ORS", "CORS")
-FOUR_LINE_INSTRUMENTS = ("ORS", "SRS", "CORS", "CSRS", "GSRS", "CGSRS")
-PICTORIAL_INSTRUMENTS = ("YCORS", "YCSRS")
+from .rules import FACES_INSTRUMENTS, LINES, OUTCOME, OUTCOME_INSTRUMENTS, SCALES
+
+FOUR_LINE_INSTRUMENTS = tuple(code for code, scale in SCALES.items() if scale.kind == LINES)
+PICTORIAL_INSTRUMENTS = FACES_INSTRUMENTS
 INSTRUMENTS = FOUR_LINE_INSTRUMENTS + PICTORIAL_INSTRUMENTS
 # Instruments that measure outcome and so need the birth date for the age group.
-NEEDS_BIRTH_DATE = ("ORS", "CORS", "YCORS")
+NEEDS_BIRTH_DATE = tuple(code for code, scale in SCALES.items() if scale.measures == OUTCOME)
+__all__ = ["FOUR_LINE_INSTRUMENTS", "INSTRUMENTS", "NEEDS_BIRTH_DATE", "OUTCOME_INSTRUMENTS",
+           "PICTORIAL_INSTRUMENTS", "ReadResult", "RowError", "read_ratings_csv"]
 REQUIRED_COLUMNS = ("case_id", "person_id", "rater_id", "instrument", "date")
 ITEM_COLUMNS = ("item1", "item2", "item3", "item4")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + ("birth_date",) + ITEM_COLUMNS + ("total",)

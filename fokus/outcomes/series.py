@@ -1,4 +1,4 @@
-"""Outcome series and their per-series statistics (fit-reference.md sections 3, 4, 6).
+"""Outcome series and their per-series statistics (docs/fit-definitions.md sections 3, 4, 6).
 
 Everything is vectorised over numpy arrays: one stable sort of the outcome
 ratings, then per-series values by index arithmetic. Score arithmetic and
@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from . import rules
 from .etr import DEFAULT_MODEL, EtrModel, EtrParameterSet
-from .ratings_csv import OUTCOME_INSTRUMENTS
+from .rules import OUTCOME_INSTRUMENTS
 from .settings import DEFAULT_SETTINGS, OutcomeSettings, to_tenths
 
 IntArray = npt.NDArray[np.int64]
@@ -24,7 +25,7 @@ FloatArray = npt.NDArray[np.float64]
 
 KEYS = ("case_id", "person_id", "rater_id")
 AGE_GROUPS = ("child", "youth", "adult")
-CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
+CATEGORIES = rules.CATEGORIES
 FLAG_NAMES = ("intake_above_ceiling", "sawtooth", "missing_intake", "missing_last")
 _BASE_COLUMNS = {"case_id", "person_id", "rater_id", "instrument", "birth_date", "date",
                  "score_t", "total", "item1", "item2", "item3", "item4"}
@@ -214,37 +215,28 @@ def series_frame(
     first_day = o.day[o.starts]
     last_day = o.day[o.ends]
     age = _whole_years(births, first_day.astype("datetime64[D]"))
-    keep = ~np.isnan(age) & (age >= 6)
-    left_out = {"under_6": int(np.sum(age < 6)), "no_birth_date": int(np.sum(np.isnan(age)))}
-
+    keep = rules.in_outcome_statistics(age)
     with np.errstate(invalid="ignore"):
-        age_group = np.where(age >= 18, "adult", np.where(age >= 13, "youth", "child"))
+        left_out = {"under_6": int(np.sum(age < rules.STATISTICS_FROM)),
+                    "no_birth_date": int(np.sum(np.isnan(age)))}
+    age_group = rules.age_groups(age)
     self_rating = (first["rater_id"].astype(str).to_numpy()
                    == first["person_id"].astype(str).to_numpy())
     s = settings
-    cutoff_t = np.select(
-        [age_group == "adult", age_group == "youth", self_rating],
-        [s.cutoff_adult_t, s.cutoff_youth_t, s.cutoff_child_t],
-        default=s.cutoff_carer_child_t,
-    ).astype(np.int64)
-    sd = np.select([age_group == "adult", age_group == "youth"], [s.sd_adult, s.sd_youth],
-                   default=s.sd_child)
+    cutoff_t = rules.cutoffs_t(age_group, self_rating, s)
+    sd = rules.sds_for(age_group, s)
 
     intake_t = o.score_t[o.starts]
     last_t = o.score_t[o.ends]
     change_t = last_t - intake_t
     eligible = n >= 2
-    r_t = s.reliable_change_t
-    recovered = (change_t >= r_t) & (intake_t <= cutoff_t) & (last_t > cutoff_t)
-    category = np.select(
-        [recovered, change_t >= r_t, change_t <= -r_t], ["recovered", "improved", "deteriorated"],
-        default="unchanged").astype(object)
+    category = rules.change_categories(intake_t, last_t, cutoff_t, s)
     category[~eligible] = None
 
     intake = intake_t / 10.0
     last = last_t / 10.0
     change = change_t / 10.0
-    has_etr = intake_t <= s.etr_ceiling_t
+    has_etr = rules.has_expected_path(intake_t, s)
     adult = age_group == "adult"
     target = np.full(len(n), np.nan)
     etr_last = np.full(len(n), np.nan)
@@ -266,15 +258,11 @@ def series_frame(
     met_pct = np.where(with_etr, pct, np.nan)
     relative_es = np.where(with_etr, (change - expected) / sd, np.nan)
 
-    # On-track signal of the last rating (section 3); R is compared as a real here
-    # because ETR(m) is real.
-    r = r_t / 10.0
-    signal = np.select(
-        [~with_etr, (last < etr_last - r) | (change_t <= -r_t), last < etr_last],
-        ["grey", "red", "yellow"], default="green").astype(object)
+    # On-track signal of the last rating (section 3).
+    signal = rules.on_track_colour_of(n, intake_t, last_t, etr_last, s)
 
     # Time to wellbeing: first rating above the cutoff, else censored at the last rating.
-    above = o.score_t > np.repeat(cutoff_t, n)
+    above = rules.above_cutoff(o.score_t, np.repeat(cutoff_t, n))
     positions = np.where(above, np.arange(len(o.score_t)), len(o.score_t))
     first_above = np.minimum.reduceat(positions, o.starts) if len(o.starts) else positions[:0]
     reached = first_above < len(o.score_t)
@@ -375,9 +363,7 @@ def series_ratings(ratings: pd.DataFrame, settings: OutcomeSettings = DEFAULT_SE
     first = ratings.iloc[o.rows[o.starts]]
     births = first["birth_date"].to_numpy().astype("datetime64[D]")
     age = _whole_years(births, o.day[o.starts].astype("datetime64[D]"))
-    with np.errstate(invalid="ignore"):
-        group = np.where(np.isnan(age) | (age < 6), "", np.where(
-            age >= 18, "adult", np.where(age >= 13, "youth", "child")))
+    group = np.where(rules.in_outcome_statistics(age), rules.age_groups(age), "")
     sorted_rows = ratings.iloc[o.rows]
     long = pd.DataFrame({
         "series": o.series_of,

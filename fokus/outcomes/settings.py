@@ -2,7 +2,7 @@
 
 All score thresholds are stored as exact one-decimal values and used in integer
 tenths (25.0 -> 250), so comparisons of scores with cutoffs and with the
-reliable change value are exact (fit-reference.md sections 2 and 6).
+reliable change value are exact (docs/fit-definitions.md sections 2 and 6).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class OutcomeSettings:
     Every report states the settings it used (see `to_dict`).
     """
 
-    name: str = "Fokus defaults (fit-reference.md section 2)"
+    name: str = "Fokus defaults (docs/fit-definitions.md section 2)"
     valid_from: dt.date | None = None
     cutoff_adult: float = 25.0
     cutoff_youth: float = 28.0

@@ -1,4 +1,4 @@
-"""Group summaries with n and 95% intervals (fit-reference.md section 6 item 8).
+"""Group summaries with n and 95% intervals (docs/fit-definitions.md section 6 item 8).
 
 Each figure keeps its plain name (e.g. `pct_recovered`, a number) and gets an
 entry in `intervals` with n, low, high and the method. `interval_methods`

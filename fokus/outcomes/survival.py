@@ -1,4 +1,4 @@
-"""Time to wellbeing: Kaplan-Meier (lifelines), fit-reference.md section 4.
+"""Time to wellbeing: Kaplan-Meier (lifelines), docs/fit-definitions.md section 4.
 
 Days from intake to the first rating above the cutoff; a series that never
 crossed is censored at its last rating; only series with intake <= cutoff.

@@ -1,4 +1,4 @@
-"""`fokus outcomes --input FILE.csv [--by COLUMN] --json` (fit-reference.md section 6)."""
+"""`fokus outcomes --input FILE.csv [--by COLUMN] --json` (docs/fit-definitions.md section 6)."""
 
 import json
 

@@ -48,13 +48,12 @@ def reference(path):
     return read, (build_series(read.ratings) if not read.errors else None)
 
 
-@pytest.mark.parametrize("buckets", [1, 3, 7])
-def test_same_series_as_the_reference(tmp_path, buckets):
+def test_same_series_as_the_reference(tmp_path):
     rows = [*ROWS, *(r.replace("C1,", "C8,").replace("P1", "P8") for r in ROWS[:4])]
     path = write(tmp_path, rows)
     read, expected = reference(path)
     assert not read.errors
-    result = series_from_csv(path, buckets=buckets)
+    result = series_from_csv(path)
     assert result.path == "duckdb" and not result.errors
     pd.testing.assert_frame_equal(result.series, expected)
     assert result.series.attrs == expected.attrs
@@ -93,7 +92,7 @@ def test_unusual_but_valid_files_give_the_reference_result(tmp_path, row):
     pd.testing.assert_frame_equal(result.series, expected)
 
 
-@pytest.mark.parametrize("engine", ["sql", "buckets"])
+@pytest.mark.parametrize("engine", ["sql", "auto"])
 def test_each_fast_path_matches_the_reference(tmp_path, engine):
     rows = [*ROWS, *(r.replace("C1,", "C8,").replace("P1", "P8") for r in ROWS[:4])]
     path = write(tmp_path, rows)

@@ -1,4 +1,4 @@
-"""ETR worked examples (fit-reference.md section 3) and parameter sets as data."""
+"""ETR worked examples (docs/fit-definitions.md section 3) and parameter sets as data."""
 
 import json
 
@@ -12,7 +12,7 @@ from fokus.outcomes import (
     etr_target,
     expected_change,
     met_percent,
-    on_track_signal,
+    on_track_colour,
 )
 
 
@@ -50,10 +50,10 @@ def test_published_sets_are_serialisable_data():
 
 
 def test_signal():
-    assert on_track_signal([20.0], "adult") == "grey"
-    assert on_track_signal([32.1, 35.0], "adult") == "grey"
-    assert on_track_signal([19.2, 27.0], "adult") == "green"  # ETR(2) about 22.5
-    assert on_track_signal([19.2, 21.0], "adult") == "yellow"
-    assert on_track_signal([19.2, 16.0], "adult") == "red"
+    assert on_track_colour([20.0], "adult") == "grey"
+    assert on_track_colour([32.1, 35.0], "adult") == "grey"
+    assert on_track_colour([19.2, 27.0], "adult") == "green"  # ETR(2) about 22.5
+    assert on_track_colour([19.2, 21.0], "adult") == "yellow"
+    assert on_track_colour([19.2, 16.0], "adult") == "red"
     # Reliable deterioration is red even where the ETR is low: 14.3 -> 8.3 is exactly -6.0.
-    assert on_track_signal([14.3, 8.3], "adult") == "red"
+    assert on_track_colour([14.3, 8.3], "adult") == "red"

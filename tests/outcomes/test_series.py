@@ -1,4 +1,4 @@
-"""Series building, categories, flags and properties (fit-reference.md sections 4 and 6)."""
+"""Series building, categories, flags and properties (docs/fit-definitions.md sections 4 and 6)."""
 
 import datetime as dt
 

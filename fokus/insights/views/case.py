@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from fokus.cases import access
 from fokus.cases.forms import CaseSearchForm
 from fokus.insights import access as insights_access
-from fokus.insights.graph import case_graph
+from fokus.insights.graph import case_graph, faces_timeline
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 from fokus.lib.i18n import current_language
@@ -62,9 +62,9 @@ def case_insights(case) -> dict:
     lang = current_language()
     data = case_series(case)
     tracks, signals = case_signals(data, lang)
-    has_ratings = bool(data.outcome or data.alliance)
-    graph = case_graph(data, tracks, lang) if has_ratings else None
-    return {"graph": graph, "tracks": tracks, "signals": signals, "has_ratings": has_ratings,
+    graph = case_graph(data, tracks, lang) if (data.outcome or data.alliance) else None
+    return {"graph": graph, "tracks": tracks, "signals": signals,
+            "has_ratings": data.has_ratings, "faces": faces_timeline(data, lang),
             "model_name": data.model.name, "settings_from": data.settings.valid_from}
 
 
