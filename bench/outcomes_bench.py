@@ -12,7 +12,7 @@ prints wall time and peak memory, and the time of the same summary done as a
 single SQL aggregate in DuckDB on the same file, as the floor to compare with.
 
 Engines: sql (default; series_from_csv's streaming DuckDB path), in-memory
-(read_ratings_csv + build_series), out-of-core (series_from_csv with buckets).
+(read_ratings_csv + build_series).
 Figures on a 2-core machine, 10 million ratings: sql 13.7 s total (validate
 5.2, outcome rows 3.6, series keys 1.4, ordered ratings 1.2, series 1.2,
 summaries 1.0), peak 1.21 GB; in-memory 17.0 s, 3.4 GB; floor 4.9 s.
@@ -190,10 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-duckdb", action="store_true")
     parser.add_argument("--reader", choices=["auto", "pandas"], default="auto",
                         help="auto: DuckDB fast path when installed; pandas: the C parser only")
-    parser.add_argument("--engine", choices=["sql", "in-memory", "out-of-core"], default="sql",
+    parser.add_argument("--engine", choices=["sql", "in-memory"], default="sql",
                         help="sql: series_from_csv (one streaming DuckDB scan, the default); "
-                             "in-memory: read_ratings_csv + build_series; "
-                             "out-of-core: series_from_csv with DuckDB buckets")
+                             "in-memory: read_ratings_csv + build_series")
     args = parser.parse_args(argv)
 
     path = BENCH_DIR / f"ratings_{args.ratings}.csv"
@@ -208,11 +207,10 @@ def main(argv: list[str] | None = None) -> int:
 
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
-    if args.engine in ("sql", "out-of-core"):
+    if args.engine == "sql":
         from fokus.outcomes.engine import series_from_csv
 
-        engine = "sql" if args.engine == "sql" else "buckets"
-        result = series_from_csv(path, engine=engine, timings=stages)
+        result = series_from_csv(path, engine="sql", timings=stages)
         t1 = time.perf_counter()
         if result.errors:
             print(f"{len(result.errors)} invalid rows, e.g. {result.errors[:3]}")
