@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from fokus.cases import access
 from fokus.cases.models import Person
-from fokus.insights.graph import case_graph, only_series
+from fokus.insights.graph import case_graph, faces_timeline, only_series
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 from fokus.lib.i18n import current_language
@@ -28,7 +28,8 @@ def _screen_graph(request, grant, keep, *, label: str, empty: str):
     if shown.outcome or shown.alliance:
         graph = case_graph(data, tracks, lang, width=480, keep=keep, label=label)
     return render(request, "insights/_screen_graph.html", {
-        "graph": graph, "empty": empty, "show_numbers": grant.get("show_numbers", False)})
+        "graph": graph, "faces": faces_timeline(shown, lang), "empty": empty,
+        "show_numbers": grant.get("show_numbers", False)})
 
 
 def kiosk_graph(request, step: int):
