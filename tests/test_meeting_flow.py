@@ -203,3 +203,57 @@ def test_a_rating_kept_on_the_device_is_delivered_after_the_caseworker_unlocked(
     client.force_login(world.lise)
     assert _submit(client, 0, ["5", "5", "5", "5"], screen=screen).status_code == 403
     assert Rating.objects.count() == 1
+
+
+def test_a_step_is_stored_once_whatever_key_each_press_sends(world, client):
+    """The key belongs to the person's step of the hand-over: a second press, a reload
+    or a retry of the same step, even with a key of its own, finds the stored rating."""
+    meeting = _start(client, world)
+    c, m = world.child.pk, world.mother.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}", f"outcome-{m}-{m}"])
+    first = _submit(client, 0, ["6.3", "7.0", "5.5", "8.1"])
+    again = _submit(client, 0, ["1.0", "1.0", "1.0", "1.0"])  # another press, another key
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == {"status": "saved", "id": first.json()["id"], "already": True,
+                            "message": "Already saved"}
+    rating = Rating.objects.get()
+    assert str(rating.total) == "26.9"
+    # The next person's step is a step of its own.
+    assert _submit(client, 1, ["1", "2", "3", "4"]).status_code == 201
+    assert Rating.objects.count() == 2
+    # The screen names the key of each step: the same after a reload.
+    keys = _step_keys(client)
+    assert len(keys) == 2 and len(set(keys)) == 2 and keys == _step_keys(client)
+    assert str(rating.idempotency_key) == keys[0]
+
+
+def test_a_reload_shows_a_saved_step_as_saved_and_opens_at_the_next(world, client):
+    meeting = _start(client, world)
+    c, m = world.child.pk, world.mother.pk
+    _hand_over(client, world, meeting, [f"outcome-{c}-{c}", f"outcome-{m}-{m}"])
+    assert _submit(client, 0, ["5", "5", "5", "5"]).status_code == 201
+    html = client.get(reverse("ratings:kiosk"), **EN).content.decode()
+    first = html.split('data-step="0"')[1].split("</section>")[0]
+    second = html.split('data-step="1"')[1].split("</section>")[0]
+    assert 'data-saved="1"' in first.split(">")[0]
+    assert "hidden" in first.split(">")[0] and "hidden" not in second.split(">")[0]
+
+
+def test_a_new_hand_over_of_the_same_meeting_has_keys_of_its_own(world, client):
+    from tests.conftest import PASSWORD
+
+    meeting = _start(client, world)
+    m = world.mother.pk
+    _hand_over(client, world, meeting, [f"outcome-{m}-{m}"])
+    keys = _step_keys(client)
+    assert len(keys) == 1
+    client.post(reverse("ratings:unlock"), {"password": PASSWORD})
+    _hand_over(client, world, meeting, [f"alliance-{m}-{m}"])
+    assert set(_step_keys(client)).isdisjoint(keys)
+
+
+def _step_keys(client):
+    import re
+
+    return re.findall(r'data-key="([0-9a-f-]{36})"',
+                      client.get(reverse("ratings:kiosk"), **EN).content.decode())

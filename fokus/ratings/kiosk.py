@@ -65,6 +65,17 @@ def start(request, *, user, meeting, steps, show_numbers: bool, show_alliance: b
     }
 
 
+def step_key(grant: dict, index: int) -> uuid.UUID:
+    """The idempotency key of one person's step of a hand-over. It belongs to the step,
+    not to the press: every press, reload and retry of the step has the same key, so
+    the step is stored once; every other step, and every other hand-over, has its own."""
+    return uuid.uuid5(uuid.UUID(hex=grant["id"]), f"step-{index}")
+
+
+def step_keys(grant: dict) -> list[uuid.UUID]:
+    return [step_key(grant, index) for index in range(len(grant["steps"]))]
+
+
 def grant(request) -> dict | None:
     data = request.session.get(SESSION)
     if not data:

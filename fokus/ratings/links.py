@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -33,6 +34,15 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(str(token).encode()).hexdigest()
+
+
+SUBMISSION_KEYS = uuid.UUID("6f1c2f4e-55a1-4d5e-9a3b-2f0d6c1e8b7a")
+
+
+def submission_key(link) -> uuid.UUID:
+    """The idempotency key of the one rating a link takes: the same on every press,
+    reload and retry of the page, so that a retry is answered, not refused."""
+    return uuid.uuid5(SUBMISSION_KEYS, link.token_hash)
 
 
 class ConsoleSmsSender:

@@ -172,6 +172,7 @@ def _screen_steps(case, steps):
 def screen_strings():
     return {
         "saved": _("Saved"),
+        "already": _("Already saved"),
         "waiting": _("Waiting for network – kept on this device"),
         "sending": _("Sending…"),
         "refused": _("This could not be saved:"),
@@ -187,8 +188,17 @@ def kiosk_screen(request):
     if grant is None:
         return redirect("insights:case_list" if request.user.is_authenticated else "login")
     _user, case, _meeting, steps = _kiosk_context(request, grant)
+    shown = _screen_steps(case, steps)
+    keys = kiosk.step_keys(grant)
+    saved = set(Rating.objects.filter(idempotency_key__in=keys)
+                .values_list("idempotency_key", flat=True))
+    for step, key in zip(shown, keys, strict=True):
+        step["key"], step["saved"] = key, key in saved
+    # After a reload the screen opens at the first step not yet saved.
+    open_step = next((s["index"] for s in shown if not s["saved"]), None)
     return render(request, "ratings/kiosk.html", {
-        "steps": _screen_steps(case, steps), "show_numbers": grant.get("show_numbers", False),
+        "steps": shown, "open_step": open_step,
+        "show_numbers": grant.get("show_numbers", False),
         "submit_url": reverse("ratings:kiosk_submit"), "strings": screen_strings(),
         "screen_id": grant.get("id", ""), "kiosk": True,
         "show_family_graph": grant.get("show_family_graph", False),
@@ -205,6 +215,14 @@ def _parse_submission(request):
 
 def _bad_request(messages):
     return JsonResponse({"status": "refused", "errors": list(messages)}, status=400)
+
+
+def _saved(rating, *, created: bool):
+    """201 for a rating stored now; 200 and "already saved" for one stored before."""
+    if created:
+        return JsonResponse({"status": "saved", "id": rating.pk}, status=201)
+    return JsonResponse({"status": "saved", "id": rating.pk, "already": True,
+                         "message": _("Already saved")}, status=200)
 
 
 def _key(raw):
@@ -233,6 +251,9 @@ def kiosk_submit(request):
     if not isinstance(answers, list):
         return _bad_request([_("The submission could not be read.")])
     step = steps[index]
+    # The step's own key, whatever key this press sent: a second press, a reload or a
+    # retry of the step finds the rating stored the first time.
+    key = kiosk.step_key(grant, index)
     existed = Rating.objects.filter(idempotency_key=key).exists()
     try:
         rating = actions.record_rating(
@@ -241,7 +262,7 @@ def kiosk_submit(request):
             mode=RatingMode.TABLET, meeting=meeting, idempotency_key=key)
     except ValidationError as exc:
         return _bad_request(exc.messages)
-    return JsonResponse({"status": "saved", "id": rating.pk}, status=200 if existed else 201)
+    return _saved(rating, created=not existed)
 
 
 @require_http_methods(["GET", "POST"])
@@ -327,7 +348,7 @@ def rate_by_link(request, token: str):
                                 status=410)
         except ValidationError as exc:
             return _bad_request(exc.messages)
-        return JsonResponse({"status": "saved", "id": rating.pk}, status=200 if existed else 201)
+        return _saved(rating, created=not existed)
     if request.method != "GET":
         return JsonResponse({}, status=405)
     from fokus.ratings.models import RatingLink
@@ -348,8 +369,10 @@ def rate_by_link(request, token: str):
         record(None, AccessAction.READ, "rating_link", link.pk, case_id=link.case_id,
                person_id=link.person_id, purpose="opened")
     steps = [{"person": link.person, "rater": link.rater, "instrument": link.instrument}]
+    shown = _screen_steps(link.case, steps)
+    shown[0]["key"] = links.submission_key(link)
     return render(request, "ratings/kiosk.html", {
-        "steps": _screen_steps(link.case, steps), "show_numbers": False,
+        "steps": shown, "open_step": 0, "show_numbers": False,
         "submit_url": request.path, "strings": screen_strings(), "link": True,
         "kiosk": True,
     })

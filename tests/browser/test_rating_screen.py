@@ -233,3 +233,55 @@ def test_a_rating_link_on_a_phone_works_once(page, browser_world):
     assert response.status == 410
     assert "already been used" in page.content()
     assert Rating.objects.count() == 1
+
+
+def test_done_pressed_twice_a_reload_and_a_retry_store_one_rating(page, browser_world, log_in):
+    """The key of a submission belongs to the person's step of the hand-over, not to
+    the press: a double press, a reload and a retry of the same step store one rating."""
+    world = browser_world
+    _start_meeting_and_hand_over(page, world, log_in, only={"Sara rates ORS", "Sara rates SRS"})
+    step = _visible_step(page)
+    assert step.get_by_role("heading", level=1).inner_text() == "Sara"
+    lines = step.get_by_role("slider")
+    for i in range(4):
+        _keys(lines.nth(i), ["Home"] + ["PageUp"] * (i + 2))
+    done = step.get_by_role("button", name="Done")
+    # Two quick presses with the pointer, where the button was.
+    done.scroll_into_view_if_needed()
+    box = done.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    step.get_by_role("status").filter(has_text="Saved").wait_for()
+    page.wait_for_timeout(3500)  # a second submission, and the retry timer (3 s), had their turn
+    assert Rating.objects.filter(person=world.mother, instrument__code="ORS").count() == 1
+    # The button is gone from the screen (the [hidden] attribute wins over button styles)...
+    button = page.locator('section.step[data-step="0"] button.step-done')
+    assert button.evaluate("b => b.hidden && getComputedStyle(b).display === 'none'")
+    # ...and even a press the screen cannot show (a script's click) sends nothing more.
+    button.evaluate("b => { b.click(); b.click(); }")
+    page.wait_for_timeout(500)
+    assert Rating.objects.filter(person=world.mother, instrument__code="ORS").count() == 1
+
+    # A reload: the saved step stays saved, and the screen opens at the next one.
+    page.reload()
+    first = page.locator('section.step[data-step="0"]')
+    assert first.is_hidden()
+    assert _visible_step(page).get_by_role("heading", level=1).inner_text() == "Sara"
+    assert _visible_step(page).get_attribute("data-step") == "1"
+    first.locator(".step-done").evaluate("b => b.click()")
+    # A retry of that step from an older page, with a key of its own: already saved.
+    answer = page.evaluate("""async () => {
+        const app = document.getElementById("rating-app");
+        const response = await fetch(app.dataset.submitUrl, {
+            method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf},
+            body: JSON.stringify({key: crypto.randomUUID(), screen: app.dataset.screen, step: 0,
+                                  answers: ["9.0", "9.0", "9.0", "9.0"]})});
+        return {status: response.status, body: await response.json()};
+    }""")
+    assert answer["status"] == 200 and answer["body"]["status"] == "saved"
+    page.wait_for_timeout(500)
+    ors = Rating.objects.filter(person=world.mother, instrument__code="ORS")
+    assert ors.count() == 1
+    assert [str(a.value) for a in ors.get().answers.all()] == ["2.0", "3.0", "4.0", "5.0"]
+    assert page.evaluate("JSON.parse(localStorage.getItem('fokus-pending-ratings') || '[]')"
+                         ".length") == 0

@@ -1,5 +1,7 @@
 /* The family rating screen: one person at a time, lines set by pointer, keyboard
-   or screen reader; every submission kept on this device until the server has it. */
+   or screen reader; every submission kept on this device until the server has it.
+   A submission's key is its step's key (data-key, given by the server): a second
+   press, a reload or a retry of the same step never stores a second rating. */
 (function () {
   "use strict";
   var app = document.getElementById("rating-app");
@@ -70,9 +72,16 @@
     try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
   }
   function keep(list) { localStorage.setItem(STORE, JSON.stringify(list)); }
+  function sectionOf(entry) {
+    var found = null;
+    document.querySelectorAll(".step[data-key]").forEach(function (section) {
+      if (section.dataset.key === entry.key && entry.url === submitUrl) { found = section; }
+    });
+    return found;
+  }
   function statusOf(entry, text, state) {
-    var section = document.querySelector('.step[data-step="' + entry.step + '"]');
-    if (section && entry.url === submitUrl) {
+    var section = sectionOf(entry);
+    if (section) {
       var status = section.querySelector(".step-status");
       status.textContent = text;
       status.dataset.state = state;
@@ -117,17 +126,29 @@
     });
     chain.then(function () { sending = false; updateOverall(); });
   }
+  function lock(section) {
+    /* The step is given: its answers can no longer change, and "Done" is gone. */
+    section.dataset.submitted = "1";
+    section.querySelectorAll(".vas-line").forEach(function (l) { l.setAttribute("aria-disabled", "true"); });
+    section.querySelectorAll("input").forEach(function (i) { i.disabled = true; });
+    section.querySelector(".step-done").hidden = true;
+    section.querySelector(".step-next").hidden = false;
+  }
   function reopen(entry) {
     /* A refused answer can be corrected: the step opens again. */
-    var section = document.querySelector('.step[data-step="' + entry.step + '"]');
-    if (!section || entry.url !== submitUrl) { return; }
+    var section = sectionOf(entry);
+    if (!section) { return; }
+    delete section.dataset.submitted;
     section.querySelectorAll(".vas-line").forEach(function (l) { l.removeAttribute("aria-disabled"); });
     section.querySelectorAll("input").forEach(function (i) { i.disabled = false; });
     section.querySelector(".step-done").hidden = false;
     section.querySelector(".step-next").hidden = true;
   }
   function drop(key) { keep(pending().filter(function (e) { return e.key !== key; })); }
+  var inFlight = {};
   function sendOne(entry) {
+    if (inFlight[entry.key]) { return Promise.resolve(); }
+    inFlight[entry.key] = true;
     return fetch(entry.url, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
@@ -135,10 +156,12 @@
                            answers: entry.answers})
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
-        drop(entry.key);
-        statusOf(entry, strings.saved, "saved");
-        var section = document.querySelector('.step[data-step="' + entry.step + '"]');
-        if (section && entry.url === submitUrl) { loadGraph(section.querySelector(".step-graph")); }
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          drop(entry.key);
+          statusOf(entry, body.already ? strings.already : strings.saved, "saved");
+          var section = sectionOf(entry);
+          if (section) { loadGraph(section.querySelector(".step-graph")); }
+        });
       } else if (response.status >= 400 && response.status < 500) {
         return response.json().catch(function () { return {errors: []}; }).then(function (body) {
           drop(entry.key);
@@ -150,7 +173,7 @@
       }
     }).catch(function () {
       statusOf(entry, strings.waiting, "waiting");
-    });
+    }).then(function () { delete inFlight[entry.key]; });
   }
   window.addEventListener("online", sendAll);
   window.setInterval(sendAll, 3000);
@@ -167,25 +190,51 @@
       return line.dataset.value || null;
     });
   }
+  function restore(section, answers) {
+    /* After a reload: the answers still kept on this device, as they were given. */
+    if (section.dataset.kind === "pictorial") {
+      section.querySelectorAll("fieldset.faces").forEach(function (set, i) {
+        set.querySelectorAll("input").forEach(function (input) {
+          input.checked = input.value === String(answers[i]);
+        });
+      });
+    } else {
+      section.querySelectorAll(".vas-line").forEach(function (line, i) {
+        if (answers[i] !== null && answers[i] !== undefined) { setLine(line, parseFloat(answers[i])); }
+      });
+    }
+  }
   document.querySelectorAll(".step-done").forEach(function (button) {
     var section = button.closest(".step");
     button.addEventListener("click", function () {
+      if (section.dataset.submitted) { return; }  /* a second press of the same step */
       var answers = answersOf(section);
       var error = section.querySelector(".step-error");
       if (answers.indexOf(null) !== -1) { error.textContent = strings.markAll; return; }
       error.textContent = "";
-      section.querySelectorAll(".vas-line").forEach(function (l) { l.setAttribute("aria-disabled", "true"); });
-      section.querySelectorAll("input").forEach(function (i) { i.disabled = true; });
-      button.hidden = true;
-      var entry = {url: submitUrl, screen: app.dataset.screen || "", key: uuid4(),
-                   step: parseInt(section.dataset.step, 10), answers: answers};
-      var list = pending(); list.push(entry); keep(list);
+      lock(section);
+      var key = section.dataset.key || uuid4();
+      var list = pending();
+      var entry = list.filter(function (e) { return e.key === key; })[0];
+      if (!entry) {
+        entry = {url: submitUrl, screen: app.dataset.screen || "", key: key,
+                 step: parseInt(section.dataset.step, 10), answers: answers};
+        list.push(entry); keep(list);
+      }
       var status = section.querySelector(".step-status");
       status.textContent = strings.sending;
       status.dataset.state = "sending";
-      section.querySelector(".step-next").hidden = false;
       sendOne(entry).then(updateOverall);
     });
+  });
+  /* A step saved before a reload, or still kept on this device, is given already. */
+  document.querySelectorAll(".step[data-saved]").forEach(lock);
+  pending().forEach(function (entry) {
+    var section = sectionOf(entry);
+    if (!section || section.dataset.submitted) { return; }
+    restore(section, entry.answers);
+    lock(section);
+    statusOf(entry, strings.waiting, "waiting");
   });
   document.querySelectorAll(".step .next").forEach(function (button) {
     button.addEventListener("click", function () {
