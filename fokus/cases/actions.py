@@ -9,14 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fokus.audit.actions import record
+from fokus.audit.changes import delete_logged, save_logged
 from fokus.audit.models import AccessAction
 from fokus.cases.cpr import birth_date_from_cpr, clean_cpr
 from fokus.cases.models import (
     Case,
     Intervention,
     Meeting,
+    Organisation,
     Person,
     Phase,
+    Team,
+    Unit,
 )
 
 
@@ -116,3 +120,48 @@ def set_ratings_private_from_parents(user, case: Case, person: Person, *, privat
     record(user, AccessAction.UPDATE, "person", person.pk, case_id=case.pk, person_id=person.pk,
            purpose="ratings private from parents" if private else "ratings shown to parents")
     return person
+
+
+# The organisation's structure, as an administrator keeps it (fokus.cases.admin).
+# A new municipality with its FIT settings is fokus.instruments.actions.create_organisation;
+# one added here reads the built-in default settings until it has its own.
+
+ORGANISATION_FIELDS = ("name", "municipality_code")
+UNIT_FIELDS = ("organisation", "name")
+TEAM_FIELDS = ("unit", "name")
+
+
+@transaction.atomic
+def save_organisation(user, organisation: Organisation) -> Organisation:
+    return save_logged(user, organisation, object_type="organisation",
+                       fields=ORGANISATION_FIELDS, purpose="configuration")
+
+
+@transaction.atomic
+def delete_organisation(user, organisation: Organisation) -> None:
+    """Its licences, wordings, settings and parameter sets go with it; its units,
+    cases and staff must have gone first (the database protects them)."""
+    delete_logged(user, organisation, object_type="organisation", fields=ORGANISATION_FIELDS,
+                  purpose="configuration")
+
+
+@transaction.atomic
+def save_unit(user, unit: Unit) -> Unit:
+    return save_logged(user, unit, object_type="unit", fields=UNIT_FIELDS, purpose="configuration")
+
+
+@transaction.atomic
+def delete_unit(user, unit: Unit) -> None:
+    delete_logged(user, unit, object_type="unit", fields=UNIT_FIELDS, purpose="configuration")
+
+
+@transaction.atomic
+def save_team(user, team: Team) -> Team:
+    return save_logged(user, team, object_type="team", fields=TEAM_FIELDS, purpose="configuration")
+
+
+@transaction.atomic
+def delete_team(user, team: Team) -> None:
+    """Its members leave it with it; its cases must have moved first (protected)."""
+    delete_logged(user, team, object_type="team", fields=TEAM_FIELDS, m2m=("members",),
+                  purpose="configuration")

@@ -1,8 +1,12 @@
 """Configuration only. Cases, persons and ratings are personal data and are read
-through Fokus's own pages, where every read is logged; they are not in the admin."""
+through Fokus's own pages, where every read is logged; they are not in the admin.
+
+Every write goes through fokus.cases.actions, with its access-log entry."""
 
 from django.contrib import admin
 
+from fokus.audit.admin_writes import ActionAdmin
+from fokus.cases import actions
 from fokus.cases.models import Organisation, Team, Unit
 
 
@@ -17,18 +21,48 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ActionAdmin):
     list_display = ("name", "municipality_code")
     inlines = [UnitInline]
 
+    def save_model(self, request, obj, form, change):
+        actions.save_organisation(request.user, obj)
+
+    def delete_model(self, request, obj):
+        actions.delete_organisation(request.user, obj)
+
+    def save_inline(self, request, obj):
+        actions.save_unit(request.user, obj)
+
+    def delete_inline(self, request, obj):
+        actions.delete_unit(request.user, obj)
+
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ActionAdmin):
     list_display = ("name", "organisation")
     inlines = [TeamInline]
 
+    def save_model(self, request, obj, form, change):
+        actions.save_unit(request.user, obj)
+
+    def delete_model(self, request, obj):
+        actions.delete_unit(request.user, obj)
+
+    def save_inline(self, request, obj):
+        actions.save_team(request.user, obj)
+
+    def delete_inline(self, request, obj):
+        actions.delete_team(request.user, obj)
+
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ActionAdmin):
     list_display = ("name", "unit")
     list_filter = ("unit",)
+
+    def save_model(self, request, obj, form, change):
+        actions.save_team(request.user, obj)
+
+    def delete_model(self, request, obj):
+        actions.delete_team(request.user, obj)

@@ -32,13 +32,18 @@ def save_meeting_record(user, case, meeting, *, note: str, next_steps: str) -> M
 
 def update_prompt(user, prompt: ConversationPrompt, *, text: str) -> ConversationPrompt:
     """An administrator changes a conversation prompt."""
+    if prompt.pk is None:
+        raise ValueError("update_prompt changes a seeded prompt; prompts are not added")
     text = text.strip()
     if not text:
         raise ValidationError(_("A conversation prompt cannot be empty."))
     with transaction.atomic():
+        before = (ConversationPrompt.objects.select_for_update()
+                  .values_list("text", flat=True).get(pk=prompt.pk))
         prompt.text = text
         prompt.save()
         record(user, AccessAction.UPDATE, "conversation_prompt", prompt.pk,
                purpose="edit conversation prompt",
-               detail={"kind": prompt.kind, "language": prompt.language})
+               detail={"kind": prompt.kind, "language": prompt.language,
+                       "changed": ["text"] if text != before else []})
     return prompt

@@ -4,12 +4,13 @@ through Fokus's own pages, so they are not in the admin."""
 
 from django.contrib import admin
 
+from fokus.audit.admin_writes import ActionAdmin
 from fokus.insights import actions
 from fokus.insights.models import ConversationPrompt
 
 
 @admin.register(ConversationPrompt)
-class ConversationPromptAdmin(admin.ModelAdmin):
+class ConversationPromptAdmin(ActionAdmin):
     list_display = ("kind", "language", "text")
     list_filter = ("kind", "language")
     ordering = ("kind", "language")
@@ -20,6 +21,11 @@ class ConversationPromptAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         actions.update_prompt(request.user, obj, text=obj.text)
+
+    # Every signal has its prompt in every language from the start (seeded): an
+    # administrator edits them, she neither adds nor deletes one.
+    def has_add_permission(self, request):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

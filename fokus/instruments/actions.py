@@ -3,15 +3,28 @@ each, with the access-log entry in it."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fokus.audit.changes import delete_logged, save_logged
 from fokus.cases.models import Organisation
-from fokus.instruments.models import DEFAULT_SETTINGS, OrganisationSetting
+from fokus.instruments.models import (
+    DEFAULT_SETTINGS,
+    Instrument,
+    InstrumentItem,
+    InstrumentLicence,
+    ItemWording,
+    OrganisationSetting,
+    ParameterSet,
+    ParameterSetInForce,
+)
 
 
 @transaction.atomic
 def create_organisation(name: str, *, settings_valid_from: datetime.date) -> Organisation:
-    """A municipality, with the FIT settings of fit-reference.md and their provenance."""
+    """A municipality, with the FIT settings of docs/fit-definitions.md and their provenance."""
     organisation = Organisation.objects.create(name=name)
     OrganisationSetting.objects.bulk_create(
         OrganisationSetting(organisation=organisation, key=key, value=value,
@@ -19,3 +32,156 @@ def create_organisation(name: str, *, settings_valid_from: datetime.date) -> Org
         for key, (value, provenance) in DEFAULT_SETTINGS.items()
     )
     return organisation
+
+# What an administrator changes (fokus.instruments.admin). Each write validates the
+# row, saves it and writes its access-log entry, in one transaction.
+
+INSTRUMENT_FIELDS = ("code", "name", "family", "measures", "item_type", "min_age", "max_age",
+                     "child_version", "group_session", "in_statistics", "snomed_code", "active")
+ITEM_FIELDS = ("instrument", "position", "label_da", "label_en", "min_value", "max_value",
+               "step", "choices")
+LICENCE_FIELDS = ("organisation", "family", "licensee", "reference", "valid_from", "valid_until",
+                  "recorded_by")
+WORDING_FIELDS = ("organisation", "item", "language", "text")
+SETTING_FIELDS = ("organisation", "key", "value", "valid_from", "provenance")
+PARAMETER_SET_FIELDS = ("organisation", "name", "source", "fitted_on", "n_series", "parameters",
+                        "fit_report")
+IN_FORCE_FIELDS = ("organisation", "parameter_set", "valid_from")
+CONFIGURATION = "configuration"
+
+
+@transaction.atomic
+def save_instrument(user, instrument: Instrument) -> Instrument:
+    """A new instrument, or a change of one (an instrument in use is retired by
+    setting it inactive, never deleted: its ratings refer to it)."""
+    return save_logged(user, instrument, object_type="instrument", fields=INSTRUMENT_FIELDS,
+                       purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_instrument_item(user, item: InstrumentItem) -> InstrumentItem:
+    return save_logged(user, item, object_type="instrument_item", fields=ITEM_FIELDS,
+                       purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def delete_instrument_item(user, item: InstrumentItem) -> None:
+    """An item no rating has answered (the answers protect it)."""
+    delete_logged(user, item, object_type="instrument_item", fields=ITEM_FIELDS,
+                  purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_licence(user, licence: InstrumentLicence) -> InstrumentLicence:
+    """Record an organisation's licence to an instrument family (the user who
+    records it is kept on it), or change one."""
+    if licence.pk is None:
+        licence.recorded_by = user
+    return save_logged(user, licence, object_type="instrument_licence", fields=LICENCE_FIELDS,
+                       purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def delete_licence(user, licence: InstrumentLicence) -> None:
+    delete_logged(user, licence, object_type="instrument_licence", fields=LICENCE_FIELDS,
+                  purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_item_wording(user, wording: ItemWording) -> ItemWording:
+    """The full wording of an item, entered under the organisation's licence. The
+    log names the change, not the (licensed) text."""
+    return save_logged(user, wording, object_type="item_wording", fields=WORDING_FIELDS,
+                       hide=("text",), purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def delete_item_wording(user, wording: ItemWording) -> None:
+    delete_logged(user, wording, object_type="item_wording", fields=WORDING_FIELDS,
+                  hide=("text",), purpose=CONFIGURATION)
+
+
+def is_history(valid_from: datetime.date) -> bool:
+    return valid_from < timezone.localdate()
+
+
+def check_valid_from(model, pk, valid_from: datetime.date | None) -> None:
+    """A setting or an ETR parameter set in force is history once its day has
+    passed: a report of a past date must show what was in force then. A change is
+    a new row from a date (today or later); a row from before today is neither
+    changed nor deleted."""
+    today = timezone.localdate()
+    if pk is not None:
+        stored_from = model.objects.filter(pk=pk).values_list("valid_from", flat=True).first()
+        if stored_from is not None and is_history(stored_from):
+            raise ValidationError(
+                _("This was in force from %(date)s and is kept as history. To change it, "
+                  "add a new one valid from today or later.") % {"date": stored_from})
+    if valid_from is not None and is_history(valid_from):
+        raise ValidationError({"valid_from": [
+            _("The date cannot be before today (%(today)s): a change never rewrites a past "
+              "report.") % {"today": today}]})
+
+
+@transaction.atomic
+def save_setting(user, setting: OrganisationSetting) -> OrganisationSetting:
+    """A new value of a FIT setting from its valid-from date (or a correction of
+    one not yet in force)."""
+    check_valid_from(OrganisationSetting, setting.pk, setting.valid_from)
+    return save_logged(user, setting, object_type="fit_setting", fields=SETTING_FIELDS,
+                       purpose=CONFIGURATION)
+
+
+def set_setting(user, organisation: Organisation, key: str, value, *,
+                valid_from: datetime.date, provenance: str = "") -> OrganisationSetting:
+    """save_setting for a value given by its parts."""
+    return save_setting(user, OrganisationSetting(organisation=organisation, key=key, value=value,
+                                                  valid_from=valid_from, provenance=provenance))
+
+
+@transaction.atomic
+def delete_setting(user, setting: OrganisationSetting) -> None:
+    """Withdraw a setting value that is not yet in force."""
+    check_valid_from(OrganisationSetting, setting.pk, None)
+    delete_logged(user, setting, object_type="fit_setting", fields=SETTING_FIELDS,
+                  purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_parameter_set(user, parameter_set: ParameterSet) -> ParameterSet:
+    """An ETR parameter set (its parameter table and fit report are named in the
+    log when they change, not copied into it)."""
+    return save_logged(user, parameter_set, object_type="parameter_set",
+                       fields=PARAMETER_SET_FIELDS, hide=("parameters", "fit_report"),
+                       purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def delete_parameter_set(user, parameter_set: ParameterSet) -> None:
+    """A set never put in force (being in force protects it)."""
+    delete_logged(user, parameter_set, object_type="parameter_set", fields=PARAMETER_SET_FIELDS,
+                  hide=("parameters", "fit_report"), purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_parameter_set_in_force(user, in_force: ParameterSetInForce) -> ParameterSetInForce:
+    """Put an ETR parameter set in force for an organisation from a date (today or
+    later), or correct such a choice before its day."""
+    check_valid_from(ParameterSetInForce, in_force.pk, in_force.valid_from)
+    return save_logged(user, in_force, object_type="parameter_set_in_force",
+                       fields=IN_FORCE_FIELDS, purpose=CONFIGURATION)
+
+
+def put_parameter_set_in_force(user, organisation: Organisation, parameter_set: ParameterSet, *,
+                               valid_from: datetime.date) -> ParameterSetInForce:
+    """save_parameter_set_in_force for a choice given by its parts."""
+    return save_parameter_set_in_force(user, ParameterSetInForce(
+        organisation=organisation, parameter_set=parameter_set, valid_from=valid_from))
+
+
+@transaction.atomic
+def delete_parameter_set_in_force(user, in_force: ParameterSetInForce) -> None:
+    """Withdraw a choice that is not yet in force."""
+    check_valid_from(ParameterSetInForce, in_force.pk, None)
+    delete_logged(user, in_force, object_type="parameter_set_in_force", fields=IN_FORCE_FIELDS,
+                  purpose=CONFIGURATION)
