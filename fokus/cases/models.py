@@ -130,10 +130,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    @property
-    def is_closed(self) -> bool:
-        return self.closed_on is not None
-
 
 class PersonRole(models.TextChoices):
     CHILD = "child", _("Child")

@@ -47,7 +47,7 @@ from fokus.cases.models import (
 )
 from fokus.instruments.actions import create_organisation
 from fokus.instruments.definitions import PUBLISHED_ETR
-from fokus.instruments.models import Family, Instrument, InstrumentLicence
+from fokus.instruments.models import Family, Instrument, InstrumentLicence, Measures
 from fokus.outcomes import rules, to_tenths
 from fokus.ratings.actions import check_rating, suggest_instrument
 from fokus.ratings.models import MissingRating, MissingReason, Rating, RatingAnswer, RatingMode
@@ -815,7 +815,7 @@ class _Generator:
         return rng.choices([RatingMode.TABLET, RatingMode.PAPER, RatingMode.LINK],
                            weights=[82, 12, 6])[0]
 
-    def _missing(self, case, meeting, person, reason, worker, measures="outcome") -> None:
+    def _missing(self, case, meeting, person, reason, worker, measures=Measures.OUTCOME) -> None:
         self.missing.append(MissingRating(case=case, meeting=meeting, person=person,
                                           measures=measures, reason=reason, recorded_by=worker))
 
@@ -869,9 +869,9 @@ class _Generator:
                     events["missing"] += 1
                     if reason in (MissingReason.REFUSED, MissingReason.TOO_UPSET,
                                   MissingReason.LANGUAGE) and rng.random() < 0.5:
-                        self._missing(case, meeting, person, reason, worker, "alliance")
+                        self._missing(case, meeting, person, reason, worker, Measures.ALLIANCE)
                 continue
-            instrument = self._instrument("outcome", age, False)
+            instrument = self._instrument(Measures.OUTCOME, age, False)
             if instrument.item_type == "pictorial":
                 answers = [member.outcome.face()]
             else:
@@ -886,17 +886,17 @@ class _Generator:
                     child_age = child.person.age_on(day)
                     if series is None or child_age < 6 or rng.random() < 0.15:
                         continue
-                    about = self._instrument("outcome", child_age, False)
+                    about = self._instrument(Measures.OUTCOME, child_age, False)
                     self._rate(case, meeting, about, child.person, person,
                                series.lines(), mode, worker)
             # The session scale at the end.
             roll = rng.random()
             if roll < 0.04:
-                self._missing(case, meeting, person, MissingReason.NOT_OFFERED, worker, "alliance")
+                self._missing(case, meeting, person, MissingReason.NOT_OFFERED, worker, Measures.ALLIANCE)
                 continue
             if roll < 0.08:
                 continue  # forgotten: a plain gap
-            alliance = self._instrument("alliance", age, group)
+            alliance = self._instrument(Measures.ALLIANCE, age, group)
             if alliance is None:
                 continue
             if alliance.item_type == "pictorial":

@@ -14,6 +14,7 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.access import cases_visible_to
 from fokus.cases.models import Case, Person, PersonRole
+from fokus.instruments.models import Measures
 from fokus.ratings.models import Rating
 
 
@@ -62,7 +63,7 @@ def list_cases_for_user(user, *, query: str = "", include_closed: bool = False,
         by_case = {row.case.pk: row for row in rows}
         children = list(
             Person.objects.filter(case_id__in=by_case, role=PersonRole.CHILD)
-            .annotate(outcome_id=_latest("outcome"), alliance_id=_latest("alliance"))
+            .annotate(outcome_id=_latest(Measures.OUTCOME), alliance_id=_latest(Measures.ALLIANCE))
             .order_by("birth_date", "id")
         )
         rating_ids = [i for p in children for i in (p.outcome_id, p.alliance_id) if i]

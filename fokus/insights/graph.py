@@ -266,7 +266,7 @@ def table_rows(data: CaseData, etr: dict, lang: str = "en") -> list[dict]:
             rows.append({"day": p.day, "series": x.label(lang), "measures": x.measures,
                          "instrument": "/".join(x.instruments), "score": p.total,
                          "expected": path.get(p.day), "cutoff": x.cutoff})
-    rows.sort(key=lambda r: (r["day"], r["measures"] != "outcome", r["series"]))
+    rows.sort(key=lambda r: (r["day"], r["measures"] != rules.OUTCOME, r["series"]))
     return rows
 
 

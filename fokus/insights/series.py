@@ -57,7 +57,7 @@ class Series:
         return self.person_id == self.rater_id
 
     def label(self, lang: str = "en") -> str:
-        if self.is_self or self.measures == "alliance":
+        if self.is_self or self.measures == rules.ALLIANCE:
             return self.rater_name
         with translation.override(lang):
             return _("%(rater)s about %(person)s") % {"rater": self.rater_name,

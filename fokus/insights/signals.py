@@ -9,7 +9,6 @@ Danish record alike.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
@@ -222,8 +221,3 @@ def prompts_for(lang: str) -> dict[str, str]:
 def _lang(lang: str | None) -> str:
     lang = lang or get_language() or "da"
     return "en" if lang.startswith("en") else "da"
-
-
-def latest_day(data: CaseData) -> datetime.date | None:
-    days = [p.day for x in data.outcome + data.alliance + data.faces for p in x.points]
-    return max(days) if days else None

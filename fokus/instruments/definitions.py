@@ -6,6 +6,7 @@ administrator enters it under the organisation's licence. WHO-5 is free to use.
 
 from decimal import Decimal
 
+from fokus.instruments.models import Measures
 from fokus.outcomes import rules
 from fokus.outcomes.etr import DEFAULT_MODEL
 
@@ -43,23 +44,23 @@ CSRS_LABELS = [("Lytte", "Listening"), ("Mål", "Goals"), ("Måde", "Approach"),
 
 INSTRUMENTS = [
     # code, name, family, measures, item_type, min_age, max_age, child, group, in_stats, snomed, items
-    ("ORS", "Outcome Rating Scale", "ors", "outcome", "vas10", 13, None, False, False, True,
+    ("ORS", "Outcome Rating Scale", "ors", Measures.OUTCOME, "vas10", 13, None, False, False, True,
      "716613004", [dict(_LINE, da=da, en=en) for da, en in ORS_LABELS]),
-    ("SRS", "Session Rating Scale", "ors", "alliance", "vas10", 13, None, False, False, True,
+    ("SRS", "Session Rating Scale", "ors", Measures.ALLIANCE, "vas10", 13, None, False, False, True,
      "720482000", [dict(_LINE, da=da, en=en) for da, en in SRS_LABELS]),
-    ("CORS", "Child Outcome Rating Scale", "ors", "outcome", "vas10", 6, 12, True, False, True,
+    ("CORS", "Child Outcome Rating Scale", "ors", Measures.OUTCOME, "vas10", 6, 12, True, False, True,
      "718458005", [dict(_LINE, da=da, en=en) for da, en in CORS_LABELS]),
-    ("CSRS", "Child Session Rating Scale", "ors", "alliance", "vas10", 6, 12, True, False, True,
+    ("CSRS", "Child Session Rating Scale", "ors", Measures.ALLIANCE, "vas10", 6, 12, True, False, True,
      "718762000", [dict(_LINE, da=da, en=en) for da, en in CSRS_LABELS]),
-    ("YCORS", "Young Child Outcome Rating Scale", "ors", "outcome", "pictorial", 0, 5, True,
+    ("YCORS", "Young Child Outcome Rating Scale", "ors", Measures.OUTCOME, "pictorial", 0, 5, True,
      False, False, "718461006", [dict(_FACES, da="Hvordan går det?", en="How are things?")]),
-    ("YCSRS", "Young Child Session Rating Scale", "ors", "alliance", "pictorial", 0, 5, True,
+    ("YCSRS", "Young Child Session Rating Scale", "ors", Measures.ALLIANCE, "pictorial", 0, 5, True,
      False, False, "", [dict(_FACES, da="Hvordan var det i dag?", en="How was today?")]),
-    ("GSRS", "Group Session Rating Scale", "ors", "alliance", "vas10", 13, None, False, True,
+    ("GSRS", "Group Session Rating Scale", "ors", Measures.ALLIANCE, "vas10", 13, None, False, True,
      True, "718441000", [dict(_LINE, da=da, en=en) for da, en in SRS_LABELS]),
-    ("CGSRS", "Child Group Session Rating Scale", "ors", "alliance", "vas10", 6, 12, True, True,
+    ("CGSRS", "Child Group Session Rating Scale", "ors", Measures.ALLIANCE, "vas10", 6, 12, True, True,
      True, "718431003", [dict(_LINE, da=da, en=en) for da, en in CSRS_LABELS]),
-    ("WHO5", "WHO-5 Well-Being Index", "free", "wellbeing", "likert", 9, None, False, False,
+    ("WHO5", "WHO-5 Well-Being Index", "free", Measures.WELLBEING, "likert", 9, None, False, False,
      True, "", [
          dict(_LIKERT_0_5, da="Glad og i godt humør", en="Cheerful and in good spirits"),
          dict(_LIKERT_0_5, da="Rolig og afslappet", en="Calm and relaxed"),

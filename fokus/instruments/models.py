@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fokus.lib.i18n import current_language
+from fokus.outcomes import rules
 from fokus.outcomes.settings import DEFAULT_SETTINGS as OUTCOME_DEFAULTS
 
 
@@ -23,8 +24,9 @@ class ItemType(models.TextChoices):
 
 
 class Measures(models.TextChoices):
-    OUTCOME = "outcome", _("Outcome (how life is going)")
-    ALLIANCE = "alliance", _("Alliance (how the meeting went)")
+    # The values are the engine's (fokus.outcomes.rules), so the two never drift apart.
+    OUTCOME = rules.OUTCOME, _("Outcome (how life is going)")
+    ALLIANCE = rules.ALLIANCE, _("Alliance (how the meeting went)")
     WELLBEING = "wellbeing", _("Wellbeing")
 
 
@@ -61,10 +63,6 @@ class Instrument(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    @property
-    def requires_licence(self) -> bool:
-        return self.family == Family.ORS
 
     def fits_age(self, age: int) -> bool:
         return age >= self.min_age and (self.max_age is None or age <= self.max_age)

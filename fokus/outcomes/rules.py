@@ -160,13 +160,9 @@ def cutoffs_t(groups: npt.NDArray[np.str_], self_rating: npt.NDArray[np.bool_],
     ).astype(np.int64)
 
 
-def sd_for(group: str, s: OutcomeSettings = DEFAULT_SETTINGS) -> float:
-    """The standard deviation used for effect sizes."""
-    return {"adult": s.sd_adult, "youth": s.sd_youth}.get(group, s.sd_child)
-
-
 def sds_for(groups: npt.NDArray[np.str_], s: OutcomeSettings = DEFAULT_SETTINGS
             ) -> npt.NDArray[np.float64]:
+    """The standard deviation used for effect sizes, by age group."""
     return np.select([groups == "adult", groups == "youth"], [s.sd_adult, s.sd_youth],
                      default=s.sd_child)
 

@@ -8,7 +8,7 @@ reliable change value are exact (docs/fit-definitions.md sections 2 and 6).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -103,9 +103,6 @@ class OutcomeSettings:
     @property
     def sawtooth_swing_t(self) -> int:
         return to_tenths(self.sawtooth_swing)
-
-    def with_changes(self, **changes: Any) -> OutcomeSettings:
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
