@@ -74,7 +74,7 @@ def _first_prompt_only(signals) -> list[tuple]:
 
 def journal_text(context: dict) -> str:
     with translation.override("da"):
-        text = render_to_string("insights/journal_da.txt", context)
+        text = render_to_string("insights/journal.txt", context)
     lines = [line.rstrip() for line in text.splitlines()]
     out = []
     for line in lines:  # at most one blank line in a row
@@ -87,5 +87,5 @@ def record_pdf(context: dict) -> bytes:
     from weasyprint import HTML
 
     with translation.override("da"):
-        html = render_to_string("insights/record_pdf_da.html", context)
+        html = render_to_string("insights/record_pdf.html", context)
     return HTML(string=html).write_pdf()
