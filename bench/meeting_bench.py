@@ -10,7 +10,8 @@ process behind Django's threaded WSGI server (django.test.LiveServerThread) on
 with the demo password. Measured, interleaved round by round after warm-ups:
 
 - storing a rating through the family screen's JSON endpoint (ratings:kiosk_submit),
-  a fresh idempotency key each time, an ORS/CORS rating dated today;
+  an ORS/CORS rating dated today; a step of a hand-over is stored once, so every
+  round hands the tablet over anew (unlock and hand-over are not timed);
 - GET of the case page right after that rating (the page with signals, data table
   and text summary; the graph itself is an <img> the browser loads next);
 - GET of that graph image: the new rating changed it, so the SVG is rendered
@@ -260,15 +261,24 @@ def measure(base_url: str, *, case_id: int, person_id: int, username: str = "ann
         raise RuntimeError(f"starting a meeting failed (HTTP {status})")
     meeting_path = urllib.parse.urlsplit(headers["Location"]).path  # .../meetings/<id>/
     step = f"outcome-{person_id}-{person_id}"
-    _expect(302, tablet.post_form(meeting_path + "hand-over/", {"steps": [step]}), "hand over")
-    _status, _h, page = _expect(200, tablet.get("/ratings/screen/"), "family screen")
-    screen = _attr(page, "data-screen")
+
+    def hand_over() -> str:
+        _expect(302, tablet.post_form(meeting_path + "hand-over/", {"steps": [step]}),
+                "hand over")
+        _status, _h, page = _expect(200, tablet.get("/ratings/screen/"), "family screen")
+        return _attr(page, "data-screen")
+
+    screen = hand_over()
     instrument = _instrument_for(person_id)
 
     case_path = f"/cases/{case_id}/"
     samples: dict[str, list[float]] = {op: [] for op in OPERATIONS}
     cold_misses = 0
     for round_no in range(-warmup, rounds):
+        if round_no > -warmup:  # the step of the last hand-over is stored: a new one
+            _expect(302, tablet.post_form("/ratings/screen/unlock/", {"password": password}),
+                    "unlock")
+            screen = hand_over()
         payload = {"step": 0, "key": str(uuid.uuid4()), "screen": screen,
                    "answers": _answers(instrument, round_no + warmup)}
         ms_store, answer = _timed(lambda p=payload: tablet.post_json("/ratings/screen/submit/", p))

@@ -86,12 +86,13 @@ class World:
         from fokus.instruments.models import Instrument
         from fokus.ratings.actions import record_rating
 
-        return record_rating(
+        rating, _created = record_rating(
             user or self.anna, person.case, instrument=Instrument.objects.get(code=instrument_code),
             person=person, rater=rater or person, rated_on=on or timezone.localdate(),
             answers=[Decimal(str(v)) if not isinstance(v, str) else v for v in values],
             mode=kw.pop("mode", "paper"), **kw,
         )
+        return rating
 
 
 @pytest.fixture

@@ -45,6 +45,17 @@ def _hand_over(client, world, meeting, steps, **options):
     assert response.status_code == 302 and response["Location"] == reverse("ratings:kiosk")
 
 
+def _rate_on_screen(client, step, answers=("5", "5", "5", "5")):
+    """The person at `step` rates on the handed-over screen."""
+    import json
+    import uuid
+
+    response = client.post(reverse("ratings:kiosk_submit"), json.dumps({
+        "screen": client.session["fokus_kiosk"]["id"], "step": step, "key": str(uuid.uuid4()),
+        "answers": list(answers)}), content_type="application/json", **EN)
+    assert response.status_code == 201, response.content
+
+
 def _shown(response):
     """(series label, measures) of every line in a family-screen graph."""
     assert response.status_code == 200
@@ -69,6 +80,23 @@ def test_after_rating_a_person_sees_only_their_own_outcome(world, client):
     assert "Mikkel" not in mother.content.decode()
     # No numbers table unless the caseworker asked for numbers.
     assert "graph-table" not in html
+
+
+def test_before_rating_a_person_sees_no_graph(world, client):
+    """The earlier scores must not steer the new one: the own graph comes after rating."""
+    meeting = _start(client, world)
+    earlier = timezone.localdate() - datetime.timedelta(days=14)
+    world.rate(world.child, "CORS", [5, 5, 5, 5], on=earlier)
+    world.rate(world.mother, "ORS", [6, 6, 6, 6], on=earlier)
+    _hand_over(client, world, meeting, _steps(world))
+    before = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
+    assert _shown(before) == set()
+    assert "Your graph appears when your rating is saved." in before.content.decode()
+    _rate_on_screen(client, 0)
+    after = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
+    assert _shown(after) == {("Mikkel", "outcome")}
+    # Sara has not rated yet.
+    assert _shown(client.get(reverse("insights:kiosk_graph", kwargs={"step": 1}), **EN)) == set()
 
 
 def test_alliance_is_shown_only_when_the_caseworker_chose_it(world, client):
@@ -110,7 +138,10 @@ def test_the_family_graph_leaves_out_a_child_kept_from_the_parents(world, client
     family = client.get(reverse("insights:kiosk_family_graph"), **EN)
     shown = _shown(family)
     assert ("Mikkel", "outcome") not in shown and ("Mikkel", "alliance") not in shown
+    # Nor a parent's rating of the child: the line carries the child's name.
+    assert ("Sara about Mikkel", "outcome") not in shown
     assert ("Sara", "outcome") in shown and ("Sara", "alliance") in shown
+    assert "Mikkel" not in family.content.decode()
     # The child still sees her own graph.
     child = client.get(reverse("insights:kiosk_graph", kwargs={"step": 0}), **EN)
     assert ("Mikkel", "outcome") in _shown(child)

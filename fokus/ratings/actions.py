@@ -3,7 +3,7 @@
 Everything is checked before anything is stored, and a refused rating changes
 nothing. A submission with an idempotency key that was already stored returns
 the stored rating, so a retry from a tablet that lost its network never stores
-a rating twice.
+a rating twice; record_rating says which of the two happened.
 """
 
 import datetime
@@ -122,8 +122,9 @@ def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: P
 def record_rating(user, case: Case, *, instrument: Instrument, person: Person, rater: Person,
                   rated_on: datetime.date, answers: list, mode: str, total=None,
                   meeting: Meeting | None = None,
-                  idempotency_key: uuid.UUID | str | None = None) -> Rating:
-    """Store a rating, or raise ValidationError and store nothing."""
+                  idempotency_key: uuid.UUID | str | None = None) -> tuple[Rating, bool]:
+    """Store a rating, or raise ValidationError and store nothing. Returns (rating,
+    created): created is False when the key was stored before (the stored rating)."""
     if mode not in RatingMode.values:
         raise ValidationError(_("Unknown way of taking a rating."))
     if idempotency_key:
@@ -133,7 +134,7 @@ def record_rating(user, case: Case, *, instrument: Instrument, person: Person, r
             raise ValidationError(_("The submission key is not valid.")) from exc
         existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_submission(existing, case)
+            return _same_submission(existing, case), False
     if meeting is not None and meeting.case_id != case.pk:
         raise ValidationError(_("The meeting belongs to another case."))
     values, item_sum = check_rating(case, instrument=instrument, person=person, rater=rater,
@@ -156,9 +157,9 @@ def record_rating(user, case: Case, *, instrument: Instrument, person: Person, r
         # Two deliveries of the same submission raced: the other one stored it.
         existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
         if idempotency_key and existing is not None:
-            return _same_submission(existing, case)
+            return _same_submission(existing, case), False
         raise
-    return rating
+    return rating, True
 
 
 def _same_submission(existing: Rating, case: Case) -> Rating:
@@ -224,9 +225,11 @@ def create_rating_link(user, case: Case, *, person: Person, rater: Person,
     return link, token
 
 
-def record_link_rating(token: str, *, answers: list, idempotency_key=None) -> Rating:
-    """Store the rating given through a link: once, before it expires. Raises
-    links.LinkRefused (nothing stored) or ValidationError."""
+def record_link_rating(token: str, *, answers: list,
+                       idempotency_key=None) -> tuple[Rating, bool]:
+    """Store the rating given through a link: once, before it expires. Returns
+    (rating, created) as record_rating; raises links.LinkRefused (nothing stored) or
+    ValidationError."""
     from fokus.ratings import links
     from fokus.ratings.models import RatingLink
 
@@ -240,18 +243,28 @@ def record_link_rating(token: str, *, answers: list, idempotency_key=None) -> Ra
             # A retry of the very submission that used the link is answered, not refused.
             if (idempotency_key and link.rating is not None
                     and str(link.rating.idempotency_key) == str(idempotency_key)):
-                return link.rating
+                return link.rating, False
             raise links.LinkRefused("used")
         if link.expires_at <= timezone.now():
             raise links.LinkRefused("expired")
-        rating = record_rating(
+        rating, created = record_rating(
             None, link.case, instrument=link.instrument, person=link.person, rater=link.rater,
             rated_on=timezone.localdate(), answers=answers, mode=RatingMode.LINK,
             idempotency_key=idempotency_key,
         )
+        if not created:
+            # The key was stored before, but not through this link: not this link's rating.
+            raise ValidationError(_("The submission key is not valid."))
         link.used_at = timezone.now()
         link.rating = rating
         link.save(update_fields=["used_at", "rating"])
         record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
                person_id=link.person_id, purpose="used")
-    return rating
+    return rating, True
+
+
+@transaction.atomic
+def record_refused_unlock(user, *, case_id: int, meeting_id: int) -> None:
+    """A wrong password on a family screen's unlock page, in the access log."""
+    record(user, AccessAction.DENIED, "family_screen_unlock", meeting_id, case_id=case_id,
+           purpose="wrong password")

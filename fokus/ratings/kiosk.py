@@ -12,11 +12,13 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 from fokus.cases.models import PersonRole
 from fokus.instruments.models import ItemWording
 from fokus.lib.i18n import current_language
 from fokus.ratings.actions import suggest_instrument
+from fokus.ratings.models import Rating
 
 SESSION = "fokus_kiosk"
 DONE = "fokus_kiosk_done"
@@ -76,6 +78,15 @@ def step_keys(grant: dict) -> list[uuid.UUID]:
     return [step_key(grant, index) for index in range(len(grant["steps"]))]
 
 
+def rated_steps(grant: dict) -> set[int]:
+    """The steps of a hand-over whose rating the meeting has: stored from this screen
+    (under the step's key), or otherwise (another hand-over, paper) - one query."""
+    taken = set(Rating.objects.filter(meeting_id=grant["meeting"])
+                .values_list("person_id", "rater_id", "instrument__code"))
+    return {index for index, s in enumerate(grant["steps"])
+            if (s["person"], s["rater"], s["instrument"]) in taken}
+
+
 def grant(request) -> dict | None:
     data = request.session.get(SESSION)
     if not data:
@@ -131,6 +142,44 @@ def wordings(organisation_id, items) -> dict:
     language = current_language()
     return dict(ItemWording.objects.filter(organisation_id=organisation_id, item__in=items,
                                            language=language).values_list("item_id", "text"))
+
+
+def screen_steps(case, steps) -> list[dict]:
+    """The steps of a rating screen as the page shows them: first names only, the
+    items with the wording configured for the case's organisation, the answers of a
+    pictorial scale in the page's language."""
+    items = [item for s in steps for item in s["instrument"].items.all()]
+    wording = wordings(case.organisation_id, items)
+    language = current_language()
+    shown = []
+    for index, step in enumerate(steps):
+        instrument = step["instrument"]
+        shown.append({
+            "index": index, "rater": step["rater"].first_name,
+            "next_rater": steps[index + 1]["rater"].first_name if index + 1 < len(steps) else "",
+            "about": None if step["rater"].pk == step["person"].pk else step["person"].first_name,
+            "instrument": instrument,
+            "items": [{"id": item.pk, "position": item.position, "label": item.label,
+                       "wording": wording.get(item.pk, ""),
+                       "choices": [{"value": c["value"], "text": c.get(language) or c["en"]}
+                                   for c in item.choices]}
+                      for item in instrument.items.all()],
+        })
+    return shown
+
+
+def screen_strings() -> dict:
+    """What rating.js says, in the page's language."""
+    return {
+        "saved": _("Saved"),
+        "already": _("Already saved"),
+        "waiting": _("Waiting for network – kept on this device"),
+        "sending": _("Sending…"),
+        "refused": _("This could not be saved:"),
+        "markAll": _("Please mark every line."),
+        "valuetext": _("%(value)s of 10"),
+        "notSet": _("not marked yet"),
+    }
 
 
 # What a device holding the kiosk grant may open: the family screen and nothing else.

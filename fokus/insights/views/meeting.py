@@ -8,8 +8,8 @@ from django.urls import reverse
 from fokus.cases import access
 from fokus.insights.views.case import case_insights
 from fokus.ratings import kiosk
+from fokus.ratings.access import meeting_for
 from fokus.ratings.models import MissingReason, Rating
-from fokus.ratings.views import meeting_for, screen_strings
 
 
 @login_required
@@ -29,7 +29,7 @@ def meeting(request, case_id: int, meeting_id: int):
             row["checked"] = False
     return render(request, "insights/meeting.html", {
         "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices,
-        "submit_url": reverse("ratings:kiosk_submit"), "strings": screen_strings(),
+        "submit_url": reverse("ratings:kiosk_submit"), "strings": kiosk.screen_strings(),
         "insights": case_insights(case)})
 
 

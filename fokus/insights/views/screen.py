@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from fokus.cases import access
 from fokus.cases.models import Person
+from fokus.insights import family_screen
 from fokus.insights.graph import case_graph, faces_timeline, only_series
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
@@ -33,46 +34,33 @@ def _screen_graph(request, grant, keep, *, label: str, empty: str):
 
 
 def kiosk_graph(request, step: int):
-    """After a person rated on the family screen: their own graph, and nobody else's.
-    Their alliance only if the caseworker chose to show it to the family."""
+    """After a person rated on the family screen: their own graph, and nobody else's
+    (the rule: fokus.insights.family_screen.own_lines)."""
     grant = kiosk.grant(request)
     if grant is None:
         return redirect("insights:case_list" if request.user.is_authenticated else "login")
     if not 0 <= step < len(grant["steps"]):
         raise Http404
-    rater_id = grant["steps"][step]["rater"]
-    show_alliance = grant.get("show_alliance", False)
-
-    def keep(x):
-        if x.measures == "alliance":
-            return show_alliance and x.rater_id == rater_id
-        return x.person_id == rater_id and x.rater_id == rater_id
-
+    keep = family_screen.own_lines(grant["steps"][step]["rater"],
+                                   rated=step in kiosk.rated_steps(grant),
+                                   show_alliance=grant.get("show_alliance", False))
     return _screen_graph(request, grant, keep,
                          label=_("Your ratings over time; the values are in the table below."),
                          empty=_("Your graph appears when your rating is saved."))
 
 
 def kiosk_family_graph(request):
-    """At the end of the family screen, if the caseworker chose it: everyone's outcome
-    lines, but never the ratings of a child kept from the parents."""
+    """At the end of the family screen, if the caseworker chose it: the family's lines,
+    never a child's kept from the parents (fokus.insights.family_screen.family_lines)."""
     grant = kiosk.grant(request)
     if grant is None:
         return redirect("insights:case_list" if request.user.is_authenticated else "login")
     if not grant.get("show_family_graph"):
         raise Http404
-    show_alliance = grant.get("show_alliance", False)
-    private = set(Person.objects.filter(case_id=grant["case"], ratings_private_from_parents=True)
-                  .values_list("pk", flat=True))
-
-    def keep(x):
-        if x.rater_id in private:
-            return False
-        return x.measures == "outcome" or show_alliance
-
+    private = Person.objects.filter(case_id=grant["case"], ratings_private_from_parents=True
+                                    ).values_list("pk", flat=True)
+    keep = family_screen.family_lines(private, show_alliance=grant.get("show_alliance", False))
     return _screen_graph(request, grant, keep,
                          label=_("The family's ratings over time; the values are in the table "
                                  "below."),
                          empty=_("The family graph appears when the ratings are saved."))
-
-

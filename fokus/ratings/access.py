@@ -1,0 +1,84 @@
+"""Reads of the ratings layer: a meeting of a case, the family screen of a kiosk grant,
+a rating link by its token. Like fokus.cases.access, each read that shows a person
+something writes its access-log entry in the same transaction as the read."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction
+from fokus.cases import access as case_access
+from fokus.cases.models import Case, Meeting, Person
+from fokus.instruments.models import Instrument
+from fokus.lib.forms import parse_id
+from fokus.ratings import kiosk, links
+from fokus.ratings.models import RatingLink
+
+
+def meeting_for(case: Case, meeting_id) -> Meeting:
+    """A meeting of a case the user was already allowed to see, with its participants;
+    404 for a meeting of another case."""
+    meeting = (case.meetings.filter(pk=parse_id(meeting_id))
+               .prefetch_related("participants").first())
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+@dataclass
+class FamilyScreen:
+    """What a handed-over tablet may rate: the caseworker's case and meeting, and the
+    steps (person rated, rater, instrument) in the order of the hand-over."""
+
+    user: object
+    case: Case
+    meeting: Meeting
+    steps: list[dict]
+
+
+def family_screen(grant: dict) -> FamilyScreen:
+    """The family screen of a kiosk grant, read as the caseworker who handed the
+    tablet over (her case access is checked and logged); 404 if she is gone."""
+    user = kiosk.caseworker(grant)
+    if user is None:
+        raise Http404
+    case = case_access.get_case_for_user(user, grant["case"], purpose="family screen")
+    meeting = meeting_for(case, grant["meeting"])
+    persons: dict[int, Person] = {p.pk: p for p in case.persons.all()}
+    instruments = {i.code: i for i in Instrument.objects.prefetch_related("items")}
+    steps = [{"person": persons[s["person"]], "rater": persons[s["rater"]],
+              "instrument": instruments[s["instrument"]]} for s in grant["steps"]]
+    return FamilyScreen(user=user, case=case, meeting=meeting, steps=steps)
+
+
+def get_link_by_token(token: str) -> RatingLink:
+    """The rating link a token opens, logged as read in the same transaction.
+
+    Raises links.LinkRefused ("unknown", "used" or "expired") when it opens nothing;
+    a used or expired link's refusal is logged against its case. An unknown token is
+    not logged: it names no case, and anyone on the internet can send one."""
+    with transaction.atomic():
+        link = (RatingLink.objects.filter(token_hash=links.hash_token(token))
+                .select_related("case", "person", "rater", "instrument").first())
+        if link is None:
+            raise links.LinkRefused("unknown")
+        reason = None
+        if link.used_at is not None:
+            reason = "used"
+        elif link.expires_at <= timezone.now():
+            reason = "expired"
+        if reason is None:
+            record(None, AccessAction.READ, "rating_link", link.pk, case_id=link.case_id,
+                   person_id=link.person_id, purpose="opened")
+            return link
+    _record_refused_link(link, reason)
+    raise links.LinkRefused(reason)
+
+
+def _record_refused_link(link: RatingLink, reason: str) -> None:
+    with transaction.atomic():
+        record(None, AccessAction.DENIED, "rating_link", link.pk, case_id=link.case_id,
+               person_id=link.person_id, purpose=reason)

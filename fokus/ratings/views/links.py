@@ -1,0 +1,95 @@
+"""Rating links: the caseworker sends one; the person opens it on their own phone."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from fokus.cases import access
+from fokus.ratings import actions, kiosk, links
+from fokus.ratings.access import get_link_by_token
+from fokus.ratings.forms import RatingLinkForm
+from fokus.ratings.views.common import bad_request, parse_key, parse_submission, saved, unreadable
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def link_send(request, case_id: int):
+    """Send a person a one-time link to rate on their own phone."""
+    case = access.get_case_for_user(request.user, case_id, purpose="rating link")
+    form = RatingLinkForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        persons = {p.pk: p for p in case.persons.all()}
+        person, rater = persons[form.cleaned_data["person"]], persons[form.cleaned_data["rater"]]
+        instrument = actions.suggest_instrument(form.cleaned_data["measures"], person.age_today)
+        if instrument is None:
+            form.add_error(None, _("No instrument fits the age of %(name)s.") % {
+                "name": person.first_name})
+        else:
+            try:
+                actions.create_rating_link(
+                    request.user, case, person=person, rater=rater, instrument=instrument,
+                    channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
+                    build_url=lambda token: request.build_absolute_uri(
+                        reverse("ratings:rate_by_link", kwargs={"token": token})))
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                flash.success(request, _("A link for %(code)s was sent to %(name)s.") % {
+                    "code": instrument.code, "name": rater.first_name})
+                return redirect("insights:case", case_id=case.pk)
+    return render(request, "ratings/link_form.html", {"case": case, "form": form})
+
+
+REFUSALS = {
+    "unknown": gettext_lazy("This link is not valid. Please check that the whole link was copied, "
+                     "or ask your caseworker for a new one."),
+    "used": gettext_lazy("Thank you – this link has already been used, so your answer is saved. "
+                  "A link works only once."),
+    "expired": gettext_lazy("This link has expired. Please ask your caseworker for a new one. "
+                     "Nothing was saved."),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def rate_by_link(request, token: str):
+    """The public page of a rating link: no login, nothing of the case but a first name."""
+    if request.method == "POST":
+        return _submit(request, token)
+    try:
+        link = get_link_by_token(token)
+    except links.LinkRefused as exc:
+        return render(request, "ratings/link_refused.html",
+                      {"message": REFUSALS[exc.reason], "kiosk": True}, status=410)
+    steps = [{"person": link.person, "rater": link.rater, "instrument": link.instrument}]
+    shown = kiosk.screen_steps(link.case, steps)
+    shown[0]["key"] = links.submission_key(link)
+    return render(request, "ratings/kiosk.html", {
+        "steps": shown, "open_step": 0, "show_numbers": False,
+        "submit_url": request.path, "strings": kiosk.screen_strings(), "link": True,
+        "kiosk": True,
+    })
+
+
+def _submit(request, token: str):
+    """JSON: {"key": uuid, "answers": [...]} → 201 (stored), 200 (this very submission
+    was stored before), 410 (the link is unknown, used or expired) or 400."""
+    body = parse_submission(request)
+    key = parse_key((body or {}).get("key"))
+    if body is None or key is None or not isinstance(body.get("answers"), list):
+        return unreadable()
+    try:
+        rating, created = actions.record_link_rating(token, answers=body["answers"],
+                                                     idempotency_key=key)
+    except links.LinkRefused as exc:
+        return JsonResponse({"status": "refused", "errors": [str(REFUSALS[exc.reason])]},
+                            status=410)
+    except ValidationError as exc:
+        return bad_request(exc.messages)
+    return saved(rating, created=created)

@@ -1,0 +1,104 @@
+"""The family screen: one person at a time on the handed-over tablet, their
+submissions, and the caseworker's way back (her password)."""
+
+from django.contrib import messages as flash
+from django.contrib.auth import login as auth_login
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fokus.ratings import actions, kiosk
+from fokus.ratings.access import family_screen
+from fokus.ratings.forms import UnlockForm
+from fokus.ratings.models import RatingMode
+from fokus.ratings.views.common import (
+    bad_request,
+    parse_key,
+    parse_submission,
+    saved,
+    unreadable,
+)
+
+
+def _no_screen(request):
+    return redirect("insights:case_list" if request.user.is_authenticated else "login")
+
+
+def kiosk_screen(request):
+    """The family screen: one person at a time, full screen, first names only."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return _no_screen(request)
+    screen = family_screen(grant)
+    shown = kiosk.screen_steps(screen.case, screen.steps)
+    rated = kiosk.rated_steps(grant)
+    for step, key in zip(shown, kiosk.step_keys(grant), strict=True):
+        step["key"], step["saved"] = key, step["index"] in rated
+    # After a reload the screen opens at the first step not yet saved.
+    open_step = next((s["index"] for s in shown if not s["saved"]), None)
+    return render(request, "ratings/kiosk.html", {
+        "steps": shown, "open_step": open_step,
+        "show_numbers": grant.get("show_numbers", False),
+        "submit_url": reverse("ratings:kiosk_submit"), "strings": kiosk.screen_strings(),
+        "screen_id": grant.get("id", ""), "kiosk": True,
+        "show_family_graph": grant.get("show_family_graph", False),
+    })
+
+
+@require_POST
+def kiosk_submit(request):
+    """JSON: {"screen": id, "step": n, "key": uuid, "answers": [...]} → 201 (stored)
+    or 200 (that step was stored before: "already saved")."""
+    body = parse_submission(request)
+    if body is None:
+        return unreadable()
+    grant = kiosk.grant_for_delivery(request, str(body.get("screen", "")))
+    if grant is None:
+        return JsonResponse({"status": "refused", "errors": [
+            _("The family screen has been closed. Ask the caseworker.")]}, status=403)
+    screen = family_screen(grant)
+    index = body.get("step")
+    if (not isinstance(index, int) or isinstance(index, bool)
+            or not 0 <= index < len(screen.steps) or parse_key(body.get("key")) is None
+            or not isinstance(body.get("answers"), list)):
+        return unreadable()
+    step = screen.steps[index]
+    try:
+        # The step's own key, whatever key this press sent: a second press, a reload
+        # or a retry of the step finds the rating stored the first time.
+        rating, created = actions.record_rating(
+            screen.user, screen.case, instrument=step["instrument"], person=step["person"],
+            rater=step["rater"], rated_on=screen.meeting.held_on, answers=body["answers"],
+            mode=RatingMode.TABLET, meeting=screen.meeting,
+            idempotency_key=kiosk.step_key(grant, index))
+    except ValidationError as exc:
+        return bad_request(exc.messages)
+    return saved(rating, created=created)
+
+
+@require_http_methods(["GET", "POST"])
+def unlock(request):
+    """Back from the family screen to the case: the caseworker's password."""
+    grant = kiosk.grant(request)
+    if grant is None:
+        return _no_screen(request)
+    user = kiosk.caseworker(grant)
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if user is not None and user.check_password(form.cleaned_data["password"]):
+            case_id, meeting_id = grant["case"], grant["meeting"]
+            kiosk.end(request)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("insights:meeting", case_id=case_id, meeting_id=meeting_id)
+        actions.record_refused_unlock(user, case_id=grant["case"], meeting_id=grant["meeting"])
+        if kiosk.count_failed_unlock(request) >= kiosk.MAX_UNLOCK_ATTEMPTS:
+            # Guessing is over: the screen closes, and only a full login opens the case.
+            kiosk.end(request)
+            flash.warning(request, _("Too many wrong passwords: the family screen was closed. "
+                                     "The caseworker logs in again."))
+            return redirect("login")
+        form.add_error("password", _("That is not the caseworker's password."))
+    return render(request, "ratings/unlock.html", {"form": form, "kiosk": True})
