@@ -1,12 +1,21 @@
 """Who sees which case, and that every read, refused or not, is in the access log."""
 
+import contextlib
+import uuid
+
 import pytest
+from django.core import mail
 from django.db import connection, transaction
+from django.db.models.signals import post_save
 from django.http import Http404
+from django.utils import timezone
 
 from fokus.audit.models import AccessLogEntry
 from fokus.cases import access
+from fokus.cases import actions as case_actions
 from fokus.insights import access as insights_access
+from fokus.insights import actions as insights_actions
+from fokus.ratings import actions as rating_actions
 
 
 def test_a_caseworker_sees_her_teams_cases_her_own_first(world):
@@ -79,16 +88,142 @@ def test_a_list_read_logs_the_ids_but_not_the_search_text(world):
     assert "Hansen" not in str(entry.detail) + entry.purpose
 
 
-def test_writes_are_logged_in_the_same_transaction(world):
+# An action and its access-log entry commit together or not at all. These tests run
+# without a transaction of their own (transaction=True: every statement commits
+# unless the code under test holds a transaction), and make the database fail right
+# after the log row is inserted. Only the action's own transaction can then take
+# its write back: remove it and the write stays behind, and the test fails.
+
+
+class LogFailed(Exception):
+    """The database failed just after the access-log row was inserted."""
+
+
+@contextlib.contextmanager
+def failing_after_the_log_row(object_type=None):
+    def fail(sender, instance, created, **kwargs):
+        if created and object_type in (None, instance.object_type):
+            raise LogFailed(instance.object_type)
+
+    post_save.connect(fail, sender=AccessLogEntry, weak=False, dispatch_uid=__name__)
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=AccessLogEntry, dispatch_uid=__name__)
+
+
+def _state():
+    """Every row a write of a case can touch, the access log and the mail sent."""
+    from fokus.cases.models import Case, Intervention, Meeting, Person
+    from fokus.insights.models import MeetingRecord
+    from fokus.ratings.models import MissingRating, Rating, RatingAnswer, RatingLink
+
+    models = (Case, Person, Meeting, Meeting.participants.through, Intervention, Rating,
+              RatingAnswer, MissingRating, RatingLink, MeetingRecord, AccessLogEntry)
+    state = {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+    state["mail"] = len(mail.outbox)
+    return state
+
+
+def _instrument(code):
+    from fokus.instruments.models import Instrument
+
+    return Instrument.objects.get(code=code)
+
+
+def _link(w):
+    """A rating link of Sara Hansen, created (and committed) before the test's action."""
+    from fokus.ratings.actions import create_rating_link
+
+    _link, token = create_rating_link(
+        w.anna, w.hansen, person=w.mother, rater=w.mother, instrument=_instrument("ORS"),
+        channel="email", address="sara@example.org", build_url=lambda t: f"/r/{t}/")
+    return token
+
+
+def _meeting(w):
     from fokus.cases import actions
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        actions.add_person(world.anna, world.hansen, first_name="Ny", role="other",
-                           birth_year=1980)
-        raise RuntimeError("roll back")
-    assert not AccessLogEntry.objects.filter(object_type="person", case_id=world.hansen.pk,
-                                             username="anna", action="create",
-                                             person_id__gt=world.teen.pk).exists()
+    return actions.record_meeting(w.anna, w.hansen, held_on=timezone.localdate(),
+                                  kind="office", participants=[w.child, w.mother])
+
+
+# name: (setup(world) -> anything, action(world, setup), the log row that fails)
+WRITES = {
+    "cases.add_person": (lambda w: None, lambda w, _: case_actions.add_person(
+        w.anna, w.hansen, first_name="Ny", role="other", birth_year=1980), None),
+    "cases.add_intervention": (lambda w: None, lambda w, _: case_actions.add_intervention(
+        w.anna, w.hansen, type="bl32_2", start=timezone.localdate()), None),
+    "cases.record_meeting": (lambda w: None, lambda w, _: _meeting(w), None),
+    "cases.close_case": (lambda w: None, lambda w, _: case_actions.close_case(
+        w.anna, w.hansen, closed_on=timezone.localdate()), None),
+    "cases.set_ratings_private_from_parents": (
+        lambda w: None, lambda w, _: case_actions.set_ratings_private_from_parents(
+            w.anna, w.hansen, w.child, private=True), None),
+    "ratings.record_rating": (lambda w: None, lambda w, _: rating_actions.record_rating(
+        w.anna, w.hansen, instrument=_instrument("CORS"), person=w.child, rater=w.child,
+        rated_on=timezone.localdate(), answers=["5"] * 4, mode="paper"), None),
+    "ratings.record_missing_rating": (_meeting, lambda w, m: rating_actions.record_missing_rating(
+        w.anna, w.hansen, meeting=m, person=w.child, reason="refused"), None),
+    "ratings.create_rating_link": (lambda w: None, lambda w, _: _link(w), None),
+    # The rating is stored and logged first; the link's "used" entry comes last and fails:
+    # the rating must go with it, or the link could be used for a second rating.
+    "ratings.record_link_rating": (_link, lambda w, token: rating_actions.record_link_rating(
+        token, answers=["5"] * 4, idempotency_key=uuid.uuid4()), "rating_link"),
+    "insights.save_meeting_record": (_meeting, lambda w, m: insights_actions.save_meeting_record(
+        w.anna, w.hansen, m, note="Noten", next_steps="Skridtene"), None),
+}
+
+
+@pytest.fixture
+def world_tx(transactional_db):
+    """The personas, committed in a transaction of the test's own: what is tried is
+    the action, not the setup."""
+    from tests.conftest import World
+
+    with transaction.atomic():
+        return World()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_a_write_and_its_log_entry_commit_together(world_tx, django_capture_on_commit_callbacks,
+                                                   name):
+    setup, action, failing = WRITES[name]
+    with transaction.atomic():
+        given = setup(world_tx)
+    before = _state()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(LogFailed), \
+            failing_after_the_log_row(failing):
+        action(world_tx, given)
+    assert _state() == before
+    # The same action, when its log row can be written, writes and logs.
+    with django_capture_on_commit_callbacks(execute=True):
+        action(world_tx, given)
+    after = _state()
+    assert after != before
+    assert len(after["audit.AccessLogEntry"]) > len(before["audit.AccessLogEntry"])
+
+
+# A read is returned only with its log entry (and a refusal is not returned as one).
+READS = {
+    "get_case_for_user": lambda w: access.get_case_for_user(w.anna, w.hansen.pk),
+    "get_case_detail_for_user": lambda w: access.get_case_detail_for_user(w.anna, w.hansen.pk),
+    "get_person_for_user": lambda w: access.get_person_for_user(w.anna, w.child.pk),
+    "list_cases_for_user": lambda w: insights_access.list_cases_for_user(w.anna),
+    "list_pseudonymised_cases": lambda w: access.list_pseudonymised_cases(w.ali),
+    "a refused read": lambda w: access.get_case_for_user(w.anna, w.berg.pk),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(READS))
+def test_a_read_is_not_returned_without_its_log_entry(world_tx, name):
+    before = _state()
+    # LogFailed, not the RuntimeError audit.record raises outside a transaction.
+    with pytest.raises(LogFailed), failing_after_the_log_row():
+        READS[name](world_tx)
+    assert _state() == before
 
 
 def test_the_access_log_is_append_only_in_the_model(world):

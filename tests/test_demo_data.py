@@ -1,10 +1,10 @@
 """`fokus demo-data`: a realistic department in an empty database, generated once for
-this module (about three seconds), then looked at from every side."""
+this module, then looked at from every side. How long it takes is not a test's
+business: speed is measured in bench/, not asserted here."""
 
 import collections
 import datetime
 import io
-import time
 from decimal import Decimal
 
 import pytest
@@ -36,10 +36,8 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         with transaction.atomic():
             out = io.StringIO()
-            started = time.perf_counter()
             call_command("demo-data", stdout=out)
-            seconds = time.perf_counter() - started
-            yield {"output": out.getvalue(), "seconds": seconds,
+            yield {"output": out.getvalue(),
                    "organisation": Organisation.objects.get(name="Demo Kommune")}
             transaction.set_rollback(True)
 
@@ -53,8 +51,7 @@ def outcome_series():
     return series
 
 
-def test_generation_is_fast_and_prints_a_summary_with_the_logins(demo):
-    assert demo["seconds"] < 30
+def test_generation_prints_a_summary_with_the_logins(demo):
     output = demo["output"]
     for word in ("teams:", "users:", "cases:", "persons:", "meetings:", "ratings:",
                  "missing ratings:", "password: demo"):

@@ -10,6 +10,9 @@ from django.utils import timezone
 from fokus.cases import actions
 from fokus.cases.models import Person
 from fokus.ratings.models import Rating
+from tests.conftest import years_ago
+
+MAX_CASE_PAGE_QUERIES = 20
 
 
 def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, login):
@@ -113,3 +116,61 @@ def test_paper_entry_refuses_an_unfit_instrument_and_stores_nothing(world, login
     assert "CORS er til alderen 6-12; Freja var 15 år på den dato. Brug ORS." in \
         response.content.decode()
     assert not Rating.objects.exists()
+
+
+def _case_page_queries(client, case, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("insights:case", args=[case.pk]), params)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def _busy_case(world, *, children: int, parents: int, meetings: int):
+    """A case of Anna's with people, interventions, meetings with ratings (each person's
+    outcome and alliance, each parent about each child) and missing ratings."""
+    from fokus.ratings.actions import record_missing_rating
+
+    today = timezone.localdate()
+    case = actions.create_case(world.anna, team=world.team_nord, reference=f"B-{children}",
+                               family_name="Familien Mange", caseworkers=[world.anna],
+                               opened_on=today - datetime.timedelta(days=400))
+    kids = [actions.add_person(world.anna, case, first_name=f"Barn{i}", role="child",
+                               birth_date=years_ago(7 + i % 5)) for i in range(children)]
+    adults = [actions.add_person(world.anna, case, first_name=f"Voksen{i}", role="mother",
+                                 birth_date=years_ago(40)) for i in range(parents)]
+    for kind in ("bl32_2", "bl32_3"):
+        actions.add_intervention(world.anna, case, type=kind,
+                                 start=today - datetime.timedelta(days=300))
+    for n in range(meetings):
+        on = today - datetime.timedelta(days=14 * (meetings - n))
+        meeting = actions.record_meeting(world.anna, case, held_on=on, kind="office",
+                                         participants=kids + adults)
+        for kid in kids:
+            world.rate(kid, "CORS", [5 + n % 3] * 4, on=on, meeting=meeting)
+            world.rate(kid, "CSRS", [8] * 4, on=on, meeting=meeting)
+            for adult in adults:
+                world.rate(kid, "CORS", [4] * 4, rater=adult, on=on, meeting=meeting)
+        for adult in adults:
+            world.rate(adult, "ORS", [6] * 4, on=on, meeting=meeting)
+        record_missing_rating(world.anna, case, meeting=meeting, person=adults[0],
+                              reason="refused", measures="alliance")
+    return case
+
+
+def test_the_case_page_makes_the_same_number_of_queries_for_few_and_many_ratings(world, login):
+    client = login(world.anna)
+    # One of everything against many: a query per kind of thing, never per thing.
+    # (A kind with nothing in it saves its prefetch query, so both cases have each kind.)
+    small = _busy_case(world, children=1, parents=1, meetings=1)  # 2 people, 4 ratings
+    big = _busy_case(world, children=4, parents=2, meetings=6)  # 6 people, 96 ratings
+    _case_page_queries(client, small)  # the first page of a session may fill caches
+    few = _case_page_queries(client, small)
+    many = _case_page_queries(client, big)
+    assert len(many) == len(few), "\n".join(many)
+    # All of them, too: the answers of every rating in one query.
+    assert len(_case_page_queries(client, big, all="1")) == len(few)
+    # session, user, the case, its prefetches (people, interventions, caseworkers, meetings,
+    # their participants, ratings, their instruments, people rated and raters, missing
+    # ratings and their people), the access-log insert, the answers shown and their items,
+    # the settings and the ETR set in force, the conversation prompts.
+    assert len(few) <= MAX_CASE_PAGE_QUERIES, "\n".join(few)
