@@ -4,6 +4,7 @@ import datetime
 import json
 import uuid
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +22,19 @@ class RecordingSender:
         SENT.append((to, text))
 
 
-def _link(world, person=None, code="ORS", valid_for=None):
+def _link(world, person=None, code="ORS", valid_for=None, *, commit=True):
+    """A link created and (commit=True) committed: the message leaves on commit, which
+    a test inside the test's transaction only sees through captured callbacks."""
+    from django.test import TestCase
+
     from fokus.instruments.models import Instrument
 
     person = person or world.mother
-    return create_rating_link(world.anna, world.hansen, person=person, rater=person,
-                              instrument=Instrument.objects.get(code=code), channel="email",
-                              address="sara@example.org", valid_for=valid_for,
-                              build_url=lambda token: f"http://testserver/r/{token}/")
+    with TestCase.captureOnCommitCallbacks(execute=commit):
+        return create_rating_link(world.anna, world.hansen, person=person, rater=person,
+                                  instrument=Instrument.objects.get(code=code), channel="email",
+                                  address="sara@example.org", valid_for=valid_for,
+                                  build_url=lambda token: f"http://testserver/r/{token}/")
 
 
 def _post(client, token, answers=("5.0", "6.0", "7.0", "8.0"), key=None):
@@ -37,16 +43,18 @@ def _post(client, token, answers=("5.0", "6.0", "7.0", "8.0"), key=None):
                        content_type="application/json", **EN)
 
 
-def test_the_caseworker_sends_a_link_by_sms(world, client, settings):
+def test_the_caseworker_sends_a_link_by_sms(world, client, settings,
+                                           django_capture_on_commit_callbacks):
     from django.utils.module_loading import import_string
 
     settings.FOKUS_SMS_SENDER = "tests.test_rating_links.RecordingSender"
     sent = import_string("tests.test_rating_links.SENT")  # the module the sender lives in
     sent.clear()
     client.force_login(world.anna)
-    response = client.post(reverse("ratings:link_send", kwargs={"case_id": world.hansen.pk}), {
-        "rater": world.mother.pk, "person": world.mother.pk, "measures": "outcome",
-        "channel": "sms", "address": "+45 12 34 56 78"}, **EN)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ratings:link_send", kwargs={"case_id": world.hansen.pk}), {
+            "rater": world.mother.pk, "person": world.mother.pk, "measures": "outcome",
+            "channel": "sms", "address": "+45 12 34 56 78"}, **EN)
     assert response.status_code == 302
     link = RatingLink.objects.get()
     assert link.instrument.code == "ORS"
@@ -146,3 +154,90 @@ def test_without_an_sms_gateway_an_sms_link_is_refused_and_nothing_stored(world,
     else:
         raise AssertionError("an SMS link was sent without a gateway")
     assert not RatingLink.objects.exists()
+
+
+# --- the message leaves the transaction ----------------------------------------------
+
+
+def test_the_message_leaves_only_after_the_commit(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        _link_obj, token = _link(world, commit=False)
+        assert mail.outbox == []  # nothing is sent while the transaction is open
+    assert len(callbacks) == 1 and mail.outbox == []
+    callbacks[0]()  # the commit
+    (message,) = mail.outbox
+    assert token in message.body and message.to == ["sara@example.org"]
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                _link(world, commit=False)
+                raise Rollback
+        except Rollback:
+            pass
+    assert callbacks == [] and mail.outbox == []
+    assert not RatingLink.objects.exists()
+
+
+HELD = []
+
+
+class DatabaseWatchingSender:
+    """Notes whether the database transaction was still open while sending."""
+
+    def send(self, to, text):
+        from django.db import connection
+
+        HELD.append(connection.in_atomic_block)
+
+
+class FailingSender:
+    def send(self, to, text):
+        raise ConnectionError("the gateway is down")
+
+
+@pytest.fixture
+def world_tx(transactional_db):
+    from tests.conftest import World
+
+    return World()
+
+
+def test_a_slow_gateway_never_holds_the_database(world_tx, client, settings):
+    """Without a test transaction around it: the sender runs after the commit."""
+    from django.utils.module_loading import import_string
+
+    settings.FOKUS_SMS_SENDER = "tests.test_rating_links.DatabaseWatchingSender"
+    held = import_string("tests.test_rating_links.HELD")  # the module the sender lives in
+    held.clear()
+    client.force_login(world_tx.anna)
+    response = client.post(reverse("ratings:link_send", kwargs={"case_id": world_tx.hansen.pk}), {
+        "rater": world_tx.mother.pk, "person": world_tx.mother.pk, "measures": "outcome",
+        "channel": "sms", "address": "12345678"}, **EN)
+    assert response.status_code == 302
+    assert held == [False]
+    assert RatingLink.objects.count() == 1
+
+
+def test_a_link_that_could_not_be_sent_is_withdrawn_and_the_caseworker_told(
+        world_tx, client, settings):
+    from fokus.audit.models import AccessLogEntry
+
+    settings.FOKUS_SMS_SENDER = "tests.test_rating_links.FailingSender"
+    client.force_login(world_tx.anna)
+    response = client.post(reverse("ratings:link_send", kwargs={"case_id": world_tx.hansen.pk}), {
+        "rater": world_tx.mother.pk, "person": world_tx.mother.pk, "measures": "outcome",
+        "channel": "sms", "address": "12345678"}, **EN)
+    assert response.status_code == 200
+    assert "The link could not be sent, so it was withdrawn." in response.content.decode()
+    link = RatingLink.objects.get()
+    assert link.expires_at <= timezone.now()
+    assert AccessLogEntry.objects.filter(object_type="rating_link", object_id=str(link.pk),
+                                         action="update", purpose="not sent").exists()

@@ -7,8 +7,10 @@ a rating twice; record_rating says which of the two happened.
 """
 
 import datetime
+import logging
 import uuid
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +26,7 @@ from fokus.instruments.models import Instrument, ItemType
 from fokus.ratings.models import Rating, RatingAnswer, RatingMode
 
 TENTH = Decimal("0.1")
+logger = logging.getLogger(__name__)
 
 
 def parse_score(raw) -> Decimal:
@@ -189,12 +192,29 @@ def record_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
     return missing
 
 
-@transaction.atomic
 def create_rating_link(user, case: Case, *, person: Person, rater: Person,
                        instrument: Instrument, channel: str, address: str, build_url,
                        valid_for: datetime.timedelta | None = None):
     """Create a one-time rating link and send it. Returns (link, token); only the
-    token's hash is stored. If sending fails, nothing is stored."""
+    token's hash is stored.
+
+    The message leaves when the link is committed (transaction.on_commit), so a slow
+    mail server or SMS gateway never holds the database, and nothing is sent for a
+    link that was rolled back. If sending fails, the link is withdrawn (it expires
+    at once, logged) and links.SendFailed is raised where the transaction commits."""
+    with transaction.atomic():
+        link, token = _create_rating_link(user, case, person=person, rater=rater,
+                                          instrument=instrument, channel=channel,
+                                          valid_for=valid_for)
+        url = build_url(token)
+        transaction.on_commit(partial(_send_or_withdraw, user, link, address=address, url=url,
+                                      first_name=rater.first_name))
+    return link, token
+
+
+def _create_rating_link(user, case: Case, *, person: Person, rater: Person,
+                        instrument: Instrument, channel: str,
+                        valid_for: datetime.timedelta | None):
     from fokus.ratings import links
     from fokus.ratings.models import RatingLink
 
@@ -221,8 +241,25 @@ def create_rating_link(user, case: Case, *, person: Person, rater: Person,
     )
     record(user, AccessAction.CREATE, "rating_link", link.pk, case_id=case.pk,
            person_id=person.pk, purpose=channel)
-    links.send_link(channel, address, build_url(token), first_name=rater.first_name)
     return link, token
+
+
+def _send_or_withdraw(user, link, *, address: str, url: str, first_name: str) -> None:
+    """Send a committed link; if that fails, withdraw it so that it opens nothing."""
+    from fokus.ratings import links
+    from fokus.ratings.models import RatingLink
+
+    try:
+        links.send_link(link.channel, address, url, first_name=first_name)
+    except Exception as exc:  # any failure of a mail server or an SMS gateway
+        # The log names the link, never the address or the name.
+        logger.warning("Rating link %s could not be sent by %s: %s", link.pk, link.channel,
+                       type(exc).__name__)
+        with transaction.atomic():
+            RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+            record(user, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+                   person_id=link.person_id, purpose="not sent")
+        raise links.SendFailed(link.pk) from exc
 
 
 def record_link_rating(token: str, *, answers: list,

@@ -1,4 +1,5 @@
-"""Rating links: tokens, and sending them by e-mail or SMS.
+"""Rating links: tokens, and sending them by e-mail or SMS (fokus.ratings.actions
+sends them once the link is committed).
 
 The SMS sender is pluggable: settings.FOKUS_SMS_SENDER is the dotted path of a
 class with a ``send(to, text)`` method; the default writes to the log (demo)."""
@@ -26,6 +27,10 @@ class LinkRefused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class SendFailed(Exception):
+    """The message with a link could not be sent; the link was withdrawn."""
 
 
 def new_token() -> str:

@@ -40,6 +40,9 @@ def link_send(request, case_id: int):
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
+            except links.SendFailed:
+                form.add_error(None, _("The link could not be sent, so it was withdrawn. "
+                                       "Please check the address and try again."))
             else:
                 flash.success(request, _("A link for %(code)s was sent to %(name)s.") % {
                     "code": instrument.code, "name": rater.first_name})
