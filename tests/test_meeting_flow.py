@@ -257,3 +257,69 @@ def _step_keys(client):
 
     return re.findall(r'data-key="([0-9a-f-]{36})"',
                       client.get(reverse("ratings:kiosk"), **EN).content.decode())
+
+
+def _meeting_with(world, n_present):
+    """A meeting with n people present (children and parents), each with ratings."""
+    import datetime
+
+    from fokus.cases import actions as case_actions
+    from tests.conftest import years_ago
+
+    people = [world.child, world.mother]
+    roles = ["father", "child", "child", "child"]
+    for i in range(n_present - 2):
+        people.append(case_actions.add_person(
+            world.anna, world.hansen, first_name=f"Person{i}", role=roles[i % len(roles)],
+            birth_date=years_ago(40 if roles[i % len(roles)] == "father" else 8 + i)))
+    meeting = case_actions.record_meeting(world.anna, world.hansen,
+                                          held_on=timezone.localdate(), kind="office",
+                                          participants=people)
+    earlier = timezone.localdate() - datetime.timedelta(days=14)
+    for person in people:
+        code = "ORS" if person.age_today >= 13 else "CORS"
+        world.rate(person, code, ["5"] * 4, on=earlier)
+        world.rate(person, code, ["6"] * 4, meeting=meeting)
+    return meeting
+
+
+def _meeting_page_queries(world, client, meeting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.anna)
+    url = reverse("insights:meeting", kwargs={"case_id": world.hansen.pk,
+                                              "meeting_id": meeting.pk})
+    client.get(url, **EN)  # warm caches that are not per request (content types, ...)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **EN)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]], response
+
+
+def test_the_meeting_page_makes_the_same_queries_for_2_and_5_people(world, client):
+    from fokus.cases.models import Meeting
+
+    small, response = _meeting_page_queries(world, client, _meeting_with(world, 2))
+    assert len(response.context["plan"]) >= 5
+    Meeting.objects.all().delete()
+    large, response = _meeting_page_queries(world, client, _meeting_with(world, 5))
+    assert len(response.context["plan"]) >= 11
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_meeting_page_query_count_is_fixed(world, client, django_assert_max_num_queries):
+    meeting = _meeting_with(world, 5)
+    client.force_login(world.anna)
+    url = reverse("insights:meeting", kwargs={"case_id": world.hansen.pk,
+                                              "meeting_id": meeting.pk})
+    client.get(url, **EN)
+    with django_assert_max_num_queries(MEETING_PAGE_QUERIES):
+        assert client.get(url, **EN).status_code == 200
+
+
+# session, user; the case with its persons, interventions, caseworkers, meetings,
+# participants, ratings (instruments, persons, raters) and missing reasons, and its
+# access-log entry (in a savepoint: 2 more); the instruments for the plan; the
+# settings and parameter set in force for the series. 20 whoever is present.
+MEETING_PAGE_QUERIES = 20

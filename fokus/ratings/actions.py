@@ -22,7 +22,7 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Meeting, Person
 from fokus.instruments.access import has_licence
-from fokus.instruments.models import Instrument, ItemType
+from fokus.instruments.models import Instrument, ItemType, Measures
 from fokus.ratings.models import Rating, RatingAnswer, RatingMode
 
 TENTH = Decimal("0.1")
@@ -44,14 +44,26 @@ def parse_score(raw) -> Decimal:
     return value
 
 
-def suggest_instrument(measures: str, age: int, *, group: bool = False) -> Instrument | None:
+def suggest_instrument(measures: str, age: int, *, group: bool = False,
+                       among: list[Instrument] | None = None) -> Instrument | None:
     """The instrument for a measure at an age: YCORS under 6, CORS 6-12, ORS 13+ (and the
-    session scales alike)."""
-    for instrument in Instrument.objects.filter(measures=measures, active=True,
-                                                group_session=group).order_by("min_age"):
-        if instrument.fits_age(age):
+    session scales alike). `among` (from active_instruments) saves the query when many
+    people are placed at once."""
+    if among is None:
+        among = active_instruments(group=group, measures=measures)
+    for instrument in among:
+        if (instrument.measures == measures and instrument.group_session == group
+                and instrument.active and instrument.fits_age(age)):
             return instrument
     return None
+
+
+def active_instruments(*, group: bool = False, measures: str | None = None) -> list[Instrument]:
+    """The instruments in use, youngest ages first: what suggest_instrument chooses from."""
+    instruments = Instrument.objects.filter(active=True, group_session=group)
+    if measures is not None:
+        instruments = instruments.filter(measures=measures)
+    return list(instruments.order_by("min_age", "pk"))
 
 
 def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: Person,
@@ -173,7 +185,7 @@ def _same_submission(existing: Rating, case: Case) -> Rating:
 
 @transaction.atomic
 def record_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
-                          reason: str, measures: str = "outcome"):
+                          reason: str, measures: str = Measures.OUTCOME.value):
     """Why someone did not rate at a meeting, in one tap. A second tap changes the reason."""
     from fokus.ratings.models import MissingRating, MissingReason
 
@@ -181,7 +193,7 @@ def record_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
         raise ValidationError(_("Unknown reason."))
     if meeting.case_id != case.pk or person.case_id != case.pk:
         raise ValidationError(_("The person and the meeting must belong to this case."))
-    if measures not in ("outcome", "alliance"):
+    if measures not in (Measures.OUTCOME, Measures.ALLIANCE):
         raise ValidationError(_("Unknown measure."))
     missing, _created = MissingRating.objects.update_or_create(
         meeting=meeting, person=person, measures=measures,

@@ -15,9 +15,9 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from fokus.cases.models import PersonRole
-from fokus.instruments.models import ItemWording
+from fokus.instruments.models import ItemWording, Measures
 from fokus.lib.i18n import current_language
-from fokus.ratings.actions import suggest_instrument
+from fokus.ratings.actions import active_instruments, suggest_instrument
 from fokus.ratings.models import Rating
 
 SESSION = "fokus_kiosk"
@@ -29,25 +29,32 @@ PARENT_ROLES = {PersonRole.MOTHER, PersonRole.FATHER, PersonRole.FOSTER_PARENT,
 
 def plan_for_meeting(meeting, persons):
     """What each person present can rate: self-ratings of outcome and of the
-    session, and a parent's rating of each child present. Instruments by age."""
+    session, and a parent's rating of each child present. Instruments by age,
+    chosen from one query whatever the number of persons."""
+    instruments = active_instruments()
+
+    def suggest(measures, age):
+        return suggest_instrument(measures, age, among=instruments)
+
     rows = []
-    for measures in ("outcome", "alliance"):
+    outcome, alliance = Measures.OUTCOME.value, Measures.ALLIANCE.value
+    for measures in (outcome, alliance):
         for person in persons:
             age = person.age_on(meeting.held_on)
-            instrument = suggest_instrument(measures, age)
+            instrument = suggest(measures, age)
             rows.append({"key": f"{measures}-{person.pk}-{person.pk}", "person": person,
                          "rater": person, "measures": measures, "instrument": instrument,
                          "self": True, "checked": instrument is not None})
-        if measures == "outcome":
+        if measures == outcome:
             for parent in persons:
                 if parent.role not in PARENT_ROLES:
                     continue
                 for child in persons:
                     if child.role != PersonRole.CHILD:
                         continue
-                    instrument = suggest_instrument("outcome", child.age_on(meeting.held_on))
-                    rows.append({"key": f"outcome-{child.pk}-{parent.pk}", "person": child,
-                                 "rater": parent, "measures": "outcome",
+                    instrument = suggest(outcome, child.age_on(meeting.held_on))
+                    rows.append({"key": f"{outcome}-{child.pk}-{parent.pk}", "person": child,
+                                 "rater": parent, "measures": outcome,
                                  "instrument": instrument, "self": False, "checked": False})
     return [r for r in rows if r["instrument"] is not None]
 

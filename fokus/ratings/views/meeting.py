@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fokus.cases import access
 from fokus.cases import actions as case_actions
+from fokus.instruments.models import Measures
 from fokus.lib.forms import parse_id
 from fokus.ratings import actions, kiosk
 from fokus.ratings.access import meeting_for
@@ -72,7 +73,7 @@ def missing_rating(request, case_id: int, meeting_id: int):
     try:
         actions.record_missing_rating(request.user, case, meeting=meeting, person=person,
                                       reason=request.POST.get("reason", ""),
-                                      measures=request.POST.get("measures", "outcome"))
+                                      measures=request.POST.get("measures", Measures.OUTCOME.value))
     except ValidationError as exc:
         for message in exc.messages:
             flash.error(request, message)
