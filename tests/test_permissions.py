@@ -83,8 +83,8 @@ HOME = Expect(302, to="insights:home")
 STAFF = Expect(302, to="admin:login")    # the admin: staff only
 DENIED = Expect(404, denied=True)        # "missing" and "not yours" alike, and logged
 NO_GET = Expect(405)                     # the view takes POST only
-CLOSED = Expect(403)                     # the family screen's endpoint, no screen open
-GONE = Expect(410)                       # a rating link that does not exist
+CLOSED = Expect(403, denied=True)        # the family screen's endpoint, no screen open; logged
+GONE = Expect(410, denied=True)          # a rating link that does not exist; logged
 SAVED = Expect(201, own=True)            # the family screen stores its own case's rating
 REOPEN = Expect(302, to="insights:meeting", own=True)  # Anna's password: back to her meeting
 

@@ -15,6 +15,7 @@ from fokus.cases.models import Case, Meeting, Person
 from fokus.instruments.models import Instrument
 from fokus.lib.forms import parse_id
 from fokus.ratings import kiosk, links
+from fokus.ratings.actions import record_refused_link
 from fokus.ratings.models import RatingLink
 
 
@@ -54,31 +55,27 @@ def family_screen(grant: dict) -> FamilyScreen:
     return FamilyScreen(user=user, case=case, meeting=meeting, steps=steps)
 
 
-def get_link_by_token(token: str) -> RatingLink:
+def get_link_by_token(token: str, user=None) -> RatingLink:
     """The rating link a token opens, logged as read in the same transaction.
 
     Raises links.LinkRefused ("unknown", "used" or "expired") when it opens nothing;
-    a used or expired link's refusal is logged against its case. An unknown token is
-    not logged: it names no case, and anyone on the internet can send one."""
+    every refusal is logged (ratings.actions.record_refused_link): a used or expired
+    link's against its case, an unknown token's without one, so that someone trying
+    tokens shows in the log. `user` is the logged-in person, if any (the page is public).
+    """
+    refused = None
     with transaction.atomic():
         link = (RatingLink.objects.filter(token_hash=links.hash_token(token))
                 .select_related("case", "person", "rater", "instrument").first())
         if link is None:
-            raise links.LinkRefused("unknown")
-        reason = None
-        if link.used_at is not None:
-            reason = "used"
+            refused = links.LinkRefused("unknown")
+        elif link.used_at is not None:
+            refused = links.LinkRefused("used", link)
         elif link.expires_at <= timezone.now():
-            reason = "expired"
-        if reason is None:
+            refused = links.LinkRefused("expired", link)
+        else:
             record(None, AccessAction.READ, "rating_link", link.pk, case_id=link.case_id,
                    person_id=link.person_id, purpose="opened")
             return link
-    _record_refused_link(link, reason)
-    raise links.LinkRefused(reason)
-
-
-def _record_refused_link(link: RatingLink, reason: str) -> None:
-    with transaction.atomic():
-        record(None, AccessAction.DENIED, "rating_link", link.pk, case_id=link.case_id,
-               person_id=link.person_id, purpose=reason)
+    record_refused_link(user, refused)
+    raise refused

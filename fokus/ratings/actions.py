@@ -293,9 +293,9 @@ def record_link_rating(token: str, *, answers: list,
             if (idempotency_key and link.rating is not None
                     and str(link.rating.idempotency_key) == str(idempotency_key)):
                 return link.rating, False
-            raise links.LinkRefused("used")
+            raise links.LinkRefused("used", link)
         if link.expires_at <= timezone.now():
-            raise links.LinkRefused("expired")
+            raise links.LinkRefused("expired", link)
         rating, created = record_rating(
             None, link.case, instrument=link.instrument, person=link.person, rater=link.rater,
             rated_on=timezone.localdate(), answers=answers, mode=RatingMode.LINK,
@@ -310,6 +310,24 @@ def record_link_rating(token: str, *, answers: list,
         record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
                person_id=link.person_id, purpose="used")
     return rating, True
+
+
+@transaction.atomic
+def record_refused_link(user, refused) -> None:
+    """A rating link that opened nothing (links.LinkRefused), in the access log: against
+    its case when the token named a link, else without one; the token is never stored."""
+    link = refused.link
+    record(user if getattr(user, "is_authenticated", False) else None, AccessAction.DENIED,
+           "rating_link", link.pk if link else None, case_id=link.case_id if link else None,
+           person_id=link.person_id if link else None, purpose=refused.reason)
+
+
+@transaction.atomic
+def record_refused_screen_submit(user) -> None:
+    """A rating sent to the family screen's endpoint when no family screen is open on
+    this device (closed, never opened, or another session), in the access log."""
+    record(user if getattr(user, "is_authenticated", False) else None, AccessAction.DENIED,
+           "family_screen_submit", purpose="no family screen open")
 
 
 @transaction.atomic

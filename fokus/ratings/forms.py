@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fokus.instruments.models import Measures
 from fokus.lib.forms import DateInput
 
 
@@ -79,8 +80,8 @@ class RatingLinkForm(forms.Form):
         label=_("Who is rated"), coerce=int,
         help_text=_("The same person for a self-rating, or e.g. a child rated by a parent."))
     measures = forms.ChoiceField(label=_("What to rate"), choices=[
-        ("outcome", _("How life is going (outcome)")),
-        ("alliance", _("How the last meeting went (session)"))])
+        (Measures.OUTCOME, _("How life is going (outcome)")),
+        (Measures.ALLIANCE, _("How the last meeting went (session)"))])
     channel = forms.ChoiceField(label=_("Send by"), choices=CHANNELS,
                                 widget=forms.RadioSelect, initial="sms")
     address = forms.CharField(

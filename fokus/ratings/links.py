@@ -24,9 +24,10 @@ CHANNELS = ("email", "sms")
 class LinkRefused(Exception):
     """The link is unknown, used or expired: nothing is stored."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, link=None):
         super().__init__(reason)
         self.reason = reason
+        self.link = link  # the RatingLink when the token named one (used, expired)
 
 
 class SendFailed(Exception):

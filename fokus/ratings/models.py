@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fokus.instruments.models import Measures
+
 
 class RatingMode(models.TextChoices):
     TABLET = "tablet", _("On the tablet")
@@ -108,7 +110,8 @@ class MissingRating(models.Model):
         "cases.Meeting", on_delete=models.CASCADE, related_name="missing_ratings"
     )
     person = models.ForeignKey("cases.Person", on_delete=models.CASCADE)
-    measures = models.CharField(_("what was not rated"), max_length=20, default="outcome")
+    measures = models.CharField(_("what was not rated"), max_length=20,
+                                default=Measures.OUTCOME.value)
     reason = models.CharField(_("reason"), max_length=20, choices=MissingReason)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True

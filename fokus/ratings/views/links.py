@@ -66,7 +66,7 @@ def rate_by_link(request, token: str):
     if request.method == "POST":
         return _submit(request, token)
     try:
-        link = get_link_by_token(token)
+        link = get_link_by_token(token, request.user)
     except links.LinkRefused as exc:
         return render(request, "ratings/link_refused.html",
                       {"message": REFUSALS[exc.reason], "kiosk": True}, status=410)
@@ -91,6 +91,7 @@ def _submit(request, token: str):
         rating, created = actions.record_link_rating(token, answers=body["answers"],
                                                      idempotency_key=key)
     except links.LinkRefused as exc:
+        actions.record_refused_link(request.user, exc)
         return JsonResponse({"status": "refused", "errors": [str(REFUSALS[exc.reason])]},
                             status=410)
     except ValidationError as exc:

@@ -57,6 +57,7 @@ def kiosk_submit(request):
         return unreadable()
     grant = kiosk.grant_for_delivery(request, str(body.get("screen", "")))
     if grant is None:
+        actions.record_refused_screen_submit(request.user)
         return JsonResponse({"status": "refused", "errors": [
             _("The family screen has been closed. Ask the caseworker.")]}, status=403)
     screen = family_screen(grant)
