@@ -78,7 +78,7 @@ def test_a_three_year_olds_faces_are_on_the_case_page(world, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Ida: how things are, in faces (YCORS)" in html
-    assert html.count('class="face face-') == 2 and "Very happy" in html and "Sad" in html
+    assert html.count('class="timeline-face timeline-face-') == 2 and "Very happy" in html and "Sad" in html
     assert "face 4 of 4" in html
     # No graph image: nothing to draw on the 0-40 lines.
     assert "case-graph-image" not in html
@@ -102,7 +102,7 @@ def test_a_three_year_olds_faces_are_on_the_family_screen(world, client):
     html = response.content.decode()
     assert response.context["graph"] is None  # not on the 0-40 lines
     assert "Ida: how things are, in faces (YCORS)" in html and "Happy" in html
-    assert 'class="face face-3"' in html
+    assert 'class="timeline-face timeline-face-3"' in html
 
 
 def test_the_record_pdf_has_the_faces(world):
