@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
 
-from fokus.insights.defaults import DEFAULT_PROMPTS
+from fokus.insights.defaults import default_prompt
 from fokus.insights.models import ConversationPrompt, SignalKind
 from fokus.insights.series import CaseData, Series
 from fokus.outcomes import EtrModel, rules, to_tenths
@@ -214,7 +214,7 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
 def prompts_for(lang: str) -> dict[str, str]:
     """The conversation prompts an administrator has set, in the language (or Danish)."""
     rows = {(p.kind, p.language): p.text for p in ConversationPrompt.objects.all()}
-    return {k: rows.get((k, lang)) or rows.get((k, "da")) or DEFAULT_PROMPTS.get(k, {}).get(lang, "")
+    return {k: rows.get((k, lang)) or rows.get((k, "da")) or default_prompt(k, lang)
             for k in SignalKind.values}
 
 

@@ -4,11 +4,12 @@ from django.db import migrations, models
 
 
 def seed_faces_prompt(apps, schema_editor):
-    from fokus.insights.defaults import DEFAULT_PROMPTS
+    from fokus.insights.defaults import default_prompt
 
     prompt = apps.get_model("insights", "ConversationPrompt")
-    for language, text in DEFAULT_PROMPTS["faces_sad"].items():
-        prompt.objects.get_or_create(kind="faces_sad", language=language, defaults={"text": text})
+    for language in ("da", "en"):
+        prompt.objects.get_or_create(kind="faces_sad", language=language,
+                                     defaults={"text": default_prompt("faces_sad", language)})
 
 
 class Migration(migrations.Migration):
