@@ -118,17 +118,22 @@ def outcome_settings(organisation_id: int, on: datetime.date) -> OutcomeSettings
     )
 
 
-def case_series(case, *, on: datetime.date | None = None) -> CaseData:
+def settings_and_model(organisation_id: int, on: datetime.date) -> tuple[OutcomeSettings, EtrModel]:
+    """The settings and the ETR parameter sets in force for an organisation on a date."""
+    return outcome_settings(organisation_id, on), etr_model_in_force(organisation_id, on)
+
+
+def case_series(case, *, on: datetime.date | None = None, in_force=settings_and_model) -> CaseData:
     """All series of a (prefetched) case, in a stable order: people as listed in
-    the case, self-ratings before ratings by others."""
+    the case, self-ratings before ratings by others. `in_force(organisation_id, day)`
+    gives the settings and ETR sets; a list of many cases passes a memo of it."""
     persons = list(case.persons.all())
     order = {p.pk: i for i, p in enumerate(persons)}
     ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk))
     first_day = ratings[0].rated_on if ratings else (on or case.opened_on)
     # Settings and ETR sets are those in force at the case's first rating, so a later
     # change of settings does not rewrite a running case's graph.
-    s = outcome_settings(case.organisation_id, first_day)
-    model = etr_model_in_force(case.organisation_id, first_day)
+    s, model = in_force(case.organisation_id, first_day)
     by_key: dict[tuple, Series] = {}
     for r in ratings:
         scale = rules.series_scale_key(r.instrument.code)
