@@ -99,8 +99,9 @@ def _ratings_columns(path: str) -> set[str]:
             | {c for c in names if c not in KNOWN_COLUMNS})
 
 
-def _alliance_counts(ratings: pd.DataFrame, settings: OutcomeSettings) -> AllianceCounts:
-    """The alliance figures from the reference ratings frame (srs_alerts)."""
+def alliance_counts(ratings: pd.DataFrame, settings: OutcomeSettings) -> AllianceCounts:
+    """The alliance figures of a ratings frame in the engine's form (srs_alerts): the
+    reference path, and the database's ratings (`fokus outcomes --organisation`)."""
     alerts = srs_alerts(ratings, settings)
     return AllianceCounts(len(alerts), int(alerts["alert"].sum()), int(alerts["low"].sum()),
                           int(alerts["drop"].sum()))
@@ -187,19 +188,25 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"cannot read {args.input}: {exc}", file=sys.stderr)
             return 2
-        counts = _alliance_counts(read.ratings, settings)
+        counts = alliance_counts(read.ratings, settings)
     output = build_output(result.series, counts, args.by, args.exclude, settings, model)
-    if args.json:
-        sys.stdout.write(json_text(output))
-    else:
-        s = output["summary"]
-        print(f"{s['n_series']} outcome series, {s['n_eligible']} with 2+ ratings")
-        for key in ("mean_intake", "mean_change", "pre_post_es", "pct_recovered",
-                    "pct_improved", "pct_unchanged", "pct_deteriorated", "pct_met_target"):
-            value = s[key]
-            print(f"  {key}: {'-' if value is None or value != value else f'{value:.2f}'}")
-        print("(use --json for every figure with its interval)")
+    write_output(output, args.json, sys.stdout)
     return 0
+
+
+def write_output(output: dict[str, Any], as_json: bool, stream: Any) -> None:
+    """The output as one line of JSON, or (without --json) a short text summary."""
+    if as_json:
+        stream.write(json_text(output))
+        return
+    s = output["summary"]
+    lines = [f"{s['n_series']} outcome series, {s['n_eligible']} with 2+ ratings"]
+    for key in ("mean_intake", "mean_change", "pre_post_es", "pct_recovered",
+                "pct_improved", "pct_unchanged", "pct_deteriorated", "pct_met_target"):
+        value = s[key]
+        lines.append(f"  {key}: {'-' if value is None or value != value else f'{value:.2f}'}")
+    lines.append("(use --json for every figure with its interval)")
+    stream.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
