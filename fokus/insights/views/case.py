@@ -7,8 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from fokus.cases import access
-from fokus.cases.forms import CaseSearchForm
-from fokus.insights import access as insights_access
+from fokus.insights.caseload import CaseloadForm, caseload_for_user, team_members_for
 from fokus.insights.graph import case_graph, faces_timeline
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
@@ -25,18 +24,15 @@ def home(request):
 
 @login_required
 def case_list(request):
-    form = CaseSearchForm(request.GET or None)
-    query, include_closed = "", False
-    if form.is_valid():
-        query = form.cleaned_data["q"]
-        include_closed = form.cleaned_data["closed"]
-    context = {"form": form, "query": query}
-    if access.can_see_names(request.user):
-        context["rows"] = insights_access.list_cases_for_user(request.user, query=query,
-                                                     include_closed=include_closed)
-    else:
-        context["pseudonymised_rows"] = access.list_pseudonymised_cases(request.user)
-    return render(request, "insights/case_list.html", context)
+    """The caseload, sorted by need (the start page); an analyst's pseudonymised list."""
+    if not access.can_see_names(request.user):
+        return render(request, "insights/case_list.html", {
+            "pseudonymised_rows": access.list_pseudonymised_cases(request.user)})
+    form = CaseloadForm(request.GET or None, members=team_members_for(request.user))
+    filters = form.filters()
+    return render(request, "insights/case_list.html", {
+        "form": form, "filters": filters, "caseload": caseload_for_user(request.user, filters),
+    })
 
 
 @login_required
