@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fokus.insights.views import case, meeting, record, screen
+from fokus.insights.views import dashboards as dashboard_views
 
 app_name = "insights"
 urlpatterns = [
@@ -10,6 +11,10 @@ urlpatterns = [
     path("insights/cases/<int:case_id>/graph.svg", case.case_graph_svg, name="case_graph_svg"),
     path("insights/cases/<int:case_id>/record/", record.record_page, name="record"),
     path("insights/cases/<int:case_id>/record.pdf", record.record_pdf, name="record_pdf"),
+    path("dashboards/outcomes/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboards/outcomes.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
+    path("dashboards/report.pdf", dashboard_views.report_pdf, name="report_pdf"),
+    path("dashboards/use/", dashboard_views.fit_use_page, name="fit_use"),
     path("ratings/cases/<int:case_id>/meetings/<int:meeting_id>/", meeting.meeting,
          name="meeting"),
     path("ratings/screen/graph/<int:step>/", screen.kiosk_graph, name="kiosk_graph"),

@@ -1,0 +1,308 @@
+"""The leaders' dashboards: outcome figures by group, time to wellbeing, a comparison,
+the CSV download, the quarterly PDF report and how FIT is used. Thin: parse the GET
+form, call the access function, let `insights.dashboards` pick the figures, render."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from fokus.cases.models import InterventionType
+from fokus.insights import dashboards, fit_use
+from fokus.insights.dashboard_access import Dashboard, dashboard_for_user
+from fokus.insights.graph import FONT, render_svg
+from fokus.lib.forms import parse_id
+
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+
+def grouping_labels() -> dict[str, str]:
+    return {"team": _("Team"), "intervention": _("Intervention type"),
+            "age_group": _("Age group"), "rater": _("Who rated"),
+            "period": _("Quarter of the first rating")}
+
+
+def figure_labels() -> dict[str, str]:
+    return {"pct_reliable_improvement": _("Reliable improvement"),
+            "pct_recovered": _("Recovered"),
+            "pct_deteriorated": _("Reliable deterioration"),
+            "pct_met_target": _("Met the expected target"),
+            "pre_post_es": _("Effect size (pre-post)"),
+            "mean_relative_es": _("Relative effect size")}
+
+
+def value_labels(dash: Dashboard, by: str) -> dict[str, str]:
+    if by == "team":
+        return dict(dash.teams)
+    if by == "intervention":
+        return {c: str(InterventionType(c).label) if c in InterventionType.values else c
+                for c in dash.interventions} | {"": _("No intervention registered")}
+    if by == "age_group":
+        return {"adult": _("Adults (18 and over)"), "youth": _("Young people (13-17)"),
+                "child": _("Children (6-12)")}
+    if by == "rater":
+        return {"child": _("The child"), "parent": _("A parent"), "other": _("Someone else")}
+    return {}
+
+
+def _filters(request) -> tuple[str, dict]:
+    by = request.GET.get("by", "team")
+    team = request.GET.get("team", "")
+    filters = {"team": parse_id(team) if team.isdigit() else None,
+               "intervention": request.GET.get("intervention", "")[:10],
+               "period": request.GET.get("period", "")[:7]}
+    return by, filters
+
+
+def _fmt(value, digits: int = 0) -> str:
+    """Rounded half up, as the tables' floatformat does, in the reader's language."""
+    return "–" if value is None else floatformat(value, digits)
+
+
+def percent_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
+    """Each percentage by group: a point with its 95% interval as a bar."""
+    names = figure_labels()
+    data = []
+    for row in rows:
+        if row.suppressed:
+            continue
+        for key in dashboards.PERCENT_FIGURES:
+            f = row.figure(key)
+            if f is None or f.suppressed or f.value is None:
+                continue
+            data.append({"group": row.label, "figure": names[key], "value": round(f.value, 1),
+                         "low": round(f.low, 1) if f.low is not None else f.value,
+                         "high": round(f.high, 1) if f.high is not None else f.value})
+    domain = [names[k] for k in dashboards.PERCENT_FIGURES]
+    colour = {"field": "figure", "type": "nominal", "title": _("Figure"),
+              "scale": {"domain": domain, "range": COLOURS[:len(domain)]},
+              "legend": {"orient": "bottom", "columns": 2}}
+    y = {"field": "group", "type": "nominal", "title": None, "sort": None,
+         "axis": {"labelLimit": 260}}
+    x_scale = {"domain": [0, 100]}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "anchor": "start", "fontSize": 13},
+        "config": {"font": FONT, "background": "white", "view": {"stroke": "#8a8a8a"},
+                   "axis": {"labelFontSize": 11, "titleFontSize": 11}},
+        "width": 480, "data": {"values": data},
+        "height": max(90, 56 * len({r["group"] for r in data})),
+        "layer": [
+            {"mark": {"type": "rule", "strokeWidth": 2},
+             "encoding": {"y": y, "yOffset": {"field": "figure", "sort": domain},
+                          "x": {"field": "low", "type": "quantitative", "scale": x_scale,
+                                "title": _("Per cent of eligible series, with 95% interval")},
+                          "x2": {"field": "high"}, "color": colour}},
+            {"mark": {"type": "point", "filled": True, "size": 60},
+             "encoding": {"y": y, "yOffset": {"field": "figure", "sort": domain},
+                          "x": {"field": "value", "type": "quantitative", "scale": x_scale},
+                          "color": colour,
+                          "shape": {"field": "figure", "legend": None}}},
+        ],
+    }
+
+
+def survival_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
+    """Kaplan-Meier: the share not yet at wellbeing by days since intake, per group."""
+    data = []
+    labels = []
+    for row in rows:
+        if row.suppressed or row.ttw is None or row.ttw.suppressed or not row.ttw.curve:
+            continue
+        labels.append(row.label)
+        for day, surv in zip(row.ttw.curve["days"], row.ttw.curve["survival"], strict=True):
+            data.append({"group": row.label, "day": day, "share": round(100 * (1 - surv), 1)})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "anchor": "start", "fontSize": 13},
+        "config": {"font": FONT, "background": "white", "view": {"stroke": "#8a8a8a"},
+                   "axis": {"labelFontSize": 11, "titleFontSize": 11}},
+        "width": 480, "height": 220, "data": {"values": data},
+        "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "day", "type": "quantitative", "title": _("Days since the first rating")},
+            "y": {"field": "share", "type": "quantitative", "scale": {"domain": [0, 100]},
+                  "title": _("Per cent who reached wellbeing")},
+            "color": {"field": "group", "type": "nominal", "title": None,
+                      "scale": {"domain": labels, "range": COLOURS[:len(labels)] or COLOURS},
+                      "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260}},
+            "strokeDash": {"field": "group", "type": "nominal", "legend": None},
+        },
+    }
+
+
+def dashboard_context(dash: Dashboard, request_get=None) -> dict:
+    """Everything the page, the CSV and the PDF show (suppression already applied)."""
+    by = dash.by
+    labels = value_labels(dash, by)
+    rows = dashboards.group_rows(dash.series, by, min_size=dash.min_size, labels=labels)
+    overall = dashboards.overall_row(dash.series, min_size=dash.min_size,
+                                     label=_("All selected series"))
+    group_word = grouping_labels()[by]
+    pct_title = _("Outcomes by %(group)s") % {"group": group_word.lower()}
+    ttw_title = _("Time to wellbeing by %(group)s") % {"group": group_word.lower()}
+    shown = [r for r in rows if not r.suppressed]
+    charts = []
+    if shown:
+        pct_spec = percent_chart(rows, pct_title)
+        ttw_spec = survival_chart(rows, ttw_title)
+        charts = [
+            {"title": pct_title, "spec": pct_spec,
+             "svg": render_svg(pct_spec, _("Chart: %(title)s. The values are in the table.")
+                               % {"title": pct_title}),
+             "sentence": percent_sentence(overall)},
+            {"title": ttw_title, "spec": ttw_spec,
+             "svg": render_svg(ttw_spec, _("Chart: %(title)s. The values are in the table.")
+                               % {"title": ttw_title}),
+             "sentence": ttw_sentence(overall)},
+        ]
+    comparison = None
+    if request_get is not None:
+        a, b = request_get.get("a", ""), request_get.get("b", "")
+        found = {r.key: r for r in rows}
+        if a in found and b in found and a != b:
+            comparison = dashboards.compare(found[a], found[b])
+    choices = {
+        "by": list(grouping_labels().items()),
+        "teams": list(dash.teams.items()),
+        "interventions": [(c, value_labels(dash, "intervention").get(c, c))
+                          for c in dash.interventions],
+        "periods": dash.periods,
+    }
+    return {"dash": dash, "rows": rows, "overall": overall, "charts": charts,
+            "figure_labels": figure_labels(), "group_word": group_word,
+            "comparison": comparison, "choices": choices,
+            "suppressed_text": suppressed_text(dash.min_size),
+            "n_suppressed": sum(r.suppressed for r in rows),
+            "settings": dash.settings, "model": dash.model}
+
+
+def suppressed_text(min_size: int) -> str:
+    return _("fewer than %(n)s series") % {"n": min_size}
+
+
+def percent_sentence(overall: dashboards.GroupRow) -> str:
+    f = overall.figure("pct_reliable_improvement")
+    if overall.suppressed or f is None or f.suppressed or f.value is None:
+        return _("Too few series are selected to show figures.")
+    return _("Of the %(n)s eligible series selected, %(value)s%% improved reliably "
+             "(95%% interval %(low)s to %(high)s%%).") % {
+        "n": f.n, "value": _fmt(f.value), "low": _fmt(f.low), "high": _fmt(f.high)}
+
+
+def ttw_sentence(overall: dashboards.GroupRow) -> str:
+    t = overall.ttw
+    if overall.suppressed or t is None or t.suppressed:
+        return _("Too few series are selected to show the time to wellbeing.")
+    if t.median_days is None:
+        return _("Of %(n)s series that started below the cutoff, %(reached)s reached "
+                 "wellbeing; fewer than half have reached it, so there is no median yet.") % {
+            "n": t.n, "reached": t.n_reached}
+    return _("Of %(n)s series that started below the cutoff, %(reached)s reached "
+             "wellbeing; half had reached it after %(median)s days (95%% interval "
+             "%(low)s to %(high)s days).") % {
+        "n": t.n, "reached": t.n_reached, "median": _fmt(t.median_days),
+        "low": _fmt(t.median_low), "high": _fmt(t.median_high) if t.median_high is not None
+        else _("not reached")}
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    by, filters = _filters(request)
+    dash = dashboard_for_user(request.user, by=by, filters=filters)
+    context = dashboard_context(dash, request.GET)
+    context["query"] = request.GET.urlencode()
+    return render(request, "insights/dashboard.html", context)
+
+
+def csv_rows(context: dict) -> list[list[str]]:
+    """The group table as rows (header first), suppression applied."""
+    names = context["figure_labels"]
+    header = [context["group_word"], _("Series"), _("Eligible series")]
+    for key, _kind in dashboards.FIGURES:
+        header += [names[key], _("95% interval, low"), _("95% interval, high"), "n"]
+    header += [_("Median days to wellbeing"), _("95% interval, low"), _("95% interval, high"),
+               "n", _("Note")]
+    out = [header]
+
+    def cell(x, digits=1):
+        return "" if x is None else f"{x:.{digits}f}"
+
+    for row in context["rows"] + [context["overall"]]:
+        if row.suppressed:
+            out.append([row.label, "", ""] + [""] * (4 * len(dashboards.FIGURES) + 4)
+                       + [context["suppressed_text"]])
+            continue
+        line = [row.label, str(row.n_series), str(row.n_eligible)]
+        for key, kind in dashboards.FIGURES:
+            f = row.figure(key)
+            digits = 1 if kind == "percent" else 2
+            line += [cell(f.value, digits), cell(f.low, digits), cell(f.high, digits),
+                     str(f.n) if not f.suppressed else context["suppressed_text"]]
+        t = row.ttw
+        line += [cell(t.median_days, 0), cell(t.median_low, 0), cell(t.median_high, 0),
+                 str(t.n) if not t.suppressed else context["suppressed_text"], ""]
+        out.append(line)
+    return out
+
+
+@login_required
+@require_GET
+def dashboard_csv(request):
+    by, filters = _filters(request)
+    dash = dashboard_for_user(request.user, by=by, filters=filters,
+                              purpose="outcome dashboard CSV")
+    context = dashboard_context(dash)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(csv_rows(context))
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="fokus-outcomes-by-{dash.by}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def report_pdf(request):
+    """The quarterly report in Danish: the figures by team and by intervention type."""
+    from weasyprint import HTML
+
+    _by, filters = _filters(request)
+    with translation.override("da"):
+        parts = []
+        for by in ("team", "intervention"):
+            dash = dashboard_for_user(request.user, by=by, filters=filters,
+                                      purpose="quarterly report PDF")
+            ctx = dashboard_context(dash)
+            for chart in ctx["charts"]:
+                chart["uri"] = ("data:image/svg+xml;base64,"
+                                + base64.b64encode(chart["svg"].encode()).decode())
+            parts.append(ctx)
+        html = render_to_string("insights/report_pdf.html", {
+            "parts": parts, "dash": parts[0]["dash"], "settings": parts[0]["settings"],
+            "model": parts[0]["model"], "overall": parts[0]["overall"],
+            "figure_labels": parts[0]["figure_labels"],
+            "suppressed_text": parts[0]["suppressed_text"], "printed": timezone.localdate(),
+            "filters": filters})
+    pdf = HTML(string=html).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="fokus-kvartalsrapport.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def fit_use_page(request):
+    report = fit_use.fit_use_for_user(request.user)
+    return render(request, "insights/fit_use.html", {"report": report})
