@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from fokus.audit.models import AccessLogEntry
 from fokus.cases.models import Case, Intervention, Meeting, Person
-from fokus.insights.models import MeetingRecord
+from fokus.insights.models import MeetingRecord, TeamDecision
 from fokus.ratings import kiosk
 from fokus.ratings.models import MissingRating, Rating, RatingAnswer, RatingLink
 from tests.conftest import PASSWORD, World, years_ago
@@ -110,6 +110,10 @@ MATRIX = {
     ("insights:record", "POST"):             row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:meeting", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
+    # Team Syd's conference board: its members and the department head; another team's
+    # caseworker or leader, an analyst and an administrator get 404, logged.
+    ("insights:board", "GET"):               row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:board", "POST"):              row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:kiosk_graph", "GET"):         row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
     ("insights:kiosk_family_graph", "GET"):  row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
     ("cases:person_add", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
@@ -153,6 +157,7 @@ URL_KWARGS = {
     "insights:record": lambda s: {"case_id": s.berg.pk},
     "insights:record_pdf": lambda s: {"case_id": s.berg.pk},
     "insights:meeting": lambda s: {"case_id": s.berg.pk, "meeting_id": s.last_meeting.pk},
+    "insights:board": lambda s: {"team_id": s.berg.team_id},
     "insights:kiosk_graph": lambda s: {"step": 0},
     "cases:person_add": lambda s: {"case_id": s.berg.pk},
     "cases:person_privacy": lambda s: {"case_id": s.berg.pk, "person_id": s.emil.pk},
@@ -166,6 +171,9 @@ URL_KWARGS = {
 
 # The body of each POST: one that Bo's request stores (so a refusal is not a bad form).
 POST_DATA = {
+    "insights:board": lambda s: {"case": s.berg.pk, f"c{s.berg.pk}-what": "Møde med skolen",
+                                 f"c{s.berg.pk}-who_text": "Bo",
+                                 f"c{s.berg.pk}-decided_on": timezone.localdate().isoformat()},
     "insights:record": lambda s: {"meeting": s.last_meeting.pk, "note": "Ny note",
                                   "next_steps": "Nyt møde om tre uger"},
     "cases:person_add": lambda s: {"first_name": "Ny", "role": "other", "birth_year": 1990},
@@ -310,6 +318,7 @@ TABLES = {
     Case: "pk", Person: "case", Meeting: "case", Meeting.participants.through: "meeting__case",
     Intervention: "case", Rating: "case", RatingAnswer: "rating__case",
     MissingRating: "case", RatingLink: "case", MeetingRecord: "meeting__case",
+    TeamDecision: "case",
 }
 
 

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
-from fokus.insights.models import ConversationPrompt, MeetingRecord
+from fokus.insights.board import can_act_for_team
+from fokus.insights.models import ConversationPrompt, MeetingRecord, TeamDecision
 
 MAX_TEXT = 2000
 
@@ -47,3 +48,47 @@ def update_prompt(user, prompt: ConversationPrompt, *, text: str) -> Conversatio
                detail={"kind": prompt.kind, "language": prompt.language,
                        "changed": ["text"] if text != before else []})
     return prompt
+
+
+MAX_DECISION = 1000
+MAX_WHO = 200
+
+
+def record_team_decision(user, team, case, *, what: str, who, by_when, decided_on):
+    """The team's decision about a case at its FIT conference: who does what by when.
+    `who` is a user of the team or a name in free text. Refused (ValidationError)
+    when the user may not act for the team or the case is not the team's."""
+    if not can_act_for_team(user, team):
+        raise ValidationError(_("You cannot record decisions for this team."))
+    if case.team_id != team.pk or case.organisation_id != team.unit.organisation_id:
+        raise ValidationError(_("The case is not one of this team's cases."))
+    what = (what or "").strip()
+    if not what:
+        raise ValidationError(_("Write what the team decided."))
+    if len(what) > MAX_DECISION:
+        raise ValidationError(_("Please keep the decision under %(n)s characters.")
+                              % {"n": MAX_DECISION})
+    who_user, who_text = None, ""
+    if hasattr(who, "pk"):
+        if not team.members.filter(pk=who.pk).exists():
+            raise ValidationError(_("%(name)s is not a member of the team.")
+                                  % {"name": who.display_name})
+        who_user = who
+    else:
+        who_text = (who or "").strip()
+        if not who_text:
+            raise ValidationError(_("Write who does it."))
+        if len(who_text) > MAX_WHO:
+            raise ValidationError(_("Please keep who under %(n)s characters.") % {"n": MAX_WHO})
+    if decided_on is None:
+        raise ValidationError(_("Give the date of the conference."))
+    if by_when is not None and by_when < decided_on:
+        raise ValidationError(_("The date it is due cannot be before the conference."))
+    with transaction.atomic():
+        decision = TeamDecision.objects.create(
+            team=team, case=case, decided_on=decided_on, what=what, who_user=who_user,
+            who_text=who_text, by_when=by_when, created_by=user)
+        record(user, AccessAction.CREATE, "team_decision", decision.pk, case_id=case.pk,
+               purpose="team conference decision",
+               detail={"team_id": team.pk, "decided_on": decided_on.isoformat()})
+    return decision

@@ -62,3 +62,41 @@ class MeetingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id}"
+
+
+class TeamDecision(models.Model):
+    """What the team decided about a case at its FIT conference: who does what by when.
+    Written only through insights.actions.record_team_decision (which checks that the
+    case is the team's and that the user may act for the team)."""
+
+    team = models.ForeignKey("cases.Team", on_delete=models.PROTECT, related_name="decisions",
+                             verbose_name=_("team"))
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE,
+                             related_name="team_decisions", verbose_name=_("case"))
+    decided_on = models.DateField(_("conference date"))
+    what = models.TextField(_("what"), max_length=1000)
+    who_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+",
+                                 verbose_name=_("who (team member)"))
+    who_text = models.CharField(_("who"), max_length=200, blank=True)
+    by_when = models.DateField(_("by when"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team decision")
+        verbose_name_plural = _("team decisions")
+        ordering = ["-decided_on", "id"]
+        indexes = [models.Index(fields=["team", "case", "decided_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(who_user__isnull=False) | ~Q(who_text=""),
+                                   name="team_decision_has_who"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.decided_on}"
+
+    @property
+    def who(self) -> str:
+        return self.who_user.display_name if self.who_user_id else self.who_text
