@@ -92,7 +92,6 @@ def percent_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
     x_scale = {"domain": [0, 100]}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": 13},
         "config": {"font": FONT, "background": "white", "view": {"stroke": "#8a8a8a"},
                    "axis": {"labelFontSize": 11, "titleFontSize": 11}},
         "width": 480, "data": {"values": data},
@@ -107,7 +106,9 @@ def percent_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
              "encoding": {"y": y, "yOffset": {"field": "figure", "sort": domain},
                           "x": {"field": "value", "type": "quantitative", "scale": x_scale},
                           "color": colour,
-                          "shape": {"field": "figure", "legend": None}}},
+                          "shape": {"field": "figure", "type": "nominal", "title": _("Figure"),
+                                    "scale": {"domain": domain},
+                                    "legend": {"orient": "bottom", "columns": 2}}}},
         ],
     }
 
@@ -124,7 +125,6 @@ def survival_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
             data.append({"group": row.label, "day": day, "share": round(100 * (1 - surv), 1)})
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start", "fontSize": 13},
         "config": {"font": FONT, "background": "white", "view": {"stroke": "#8a8a8a"},
                    "axis": {"labelFontSize": 11, "titleFontSize": 11}},
         "width": 480, "height": 220, "data": {"values": data},

@@ -1,0 +1,49 @@
+"""The leaders' dashboards in a real browser: the department head filters by
+intervention type, downloads the CSV and the PDF report; the analyst's page and the
+FIT use page; axe-core clean on each."""
+
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.test_dashboards import add_cases
+
+
+def _data(world):
+    add_cases(world, world.team_nord, world.anna, 7, "bl32_2", "N")
+    add_cases(world, world.team_syd, world.bo, 6, "bl32_1", "S", start=3)
+
+
+def test_department_head_filters_and_downloads(page, browser_world, log_in):
+    _data(browser_world)
+    log_in("dorte")
+    page.goto("/dashboards/outcomes/")
+    assert page.get_by_role("heading", name="Resultatoversigt").is_visible()
+    assert page.locator("figure svg[role=img]").count() == 2
+    assert_accessible(page, "outcome dashboard")
+    page.get_by_label("Indsatstype").select_option("bl32_2")
+    page.get_by_role("button", name="Vis").click()
+    page.wait_for_url("**intervention=bl32_2**")
+    rows = page.locator("table.dashboard-table tbody tr th[scope=row]")
+    assert rows.all_inner_texts() == ["Team Nord", "Alle valgte forløb"]
+    assert_accessible(page, "outcome dashboard, filtered")
+    screenshot(page, "dashboard-filtered-tablet")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Hent tabellen (CSV)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = open(download.path(), encoding="utf-8-sig").read()
+    assert "Team Nord;7;" in text and "Team Syd" not in text
+    href = page.get_by_role("link", name="Kvartalsrapport (PDF, på dansk)").get_attribute("href")
+    assert "intervention=bl32_2" in href
+    response = page.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+
+
+def test_analyst_dashboard_and_fit_use_are_accessible(page, browser_world, log_in):
+    _data(browser_world)
+    log_in("ali")
+    page.goto("/dashboards/outcomes/?by=age_group")
+    assert page.get_by_text("Du ser tallene uden navne").is_visible()
+    assert_accessible(page, "analyst dashboard")
+    page.goto("/dashboards/use/")
+    assert page.get_by_role("heading", name="Sådan bruges FIT").is_visible()
+    assert_accessible(page, "FIT use")
