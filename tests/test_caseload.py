@@ -117,9 +117,9 @@ def test_each_child_has_a_sparkline_with_a_text_equivalent_and_coloured_scores(w
     assert "BarnAndersen: 2 ratings from 16.0 to 18.0. Below the expected path." in html
     assert 'class="spark-cut"' in html
     # colour is never the only carrier: the word is beside the dot
-    assert '<span class="dot dot-red" aria-hidden="true"></span><span class="word">' \
+    assert '<span class="dot dot-red" aria-hidden="true"></span></span><span class="word">' \
            'Well below the expected path</span>' in html
-    assert "Alliance</span> 30.0" in html and ">low</span>" in html
+    assert 'Alliance</span> <span class="n">30.0' in html and ">low</span>" in html
 
 
 def test_a_young_childs_faces_are_shown_as_text(world, login):

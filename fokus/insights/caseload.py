@@ -68,6 +68,7 @@ SIGNAL_CHOICES = [
     ("none", _("Nothing calls for attention")),
 ]
 
+MORE_REASONS = 2  # reasons shown under the first; the rest are counted
 SPARK_W, SPARK_H = 96, 28  # the sparkline's drawing area, in SVG units
 
 
@@ -168,7 +169,11 @@ class CaseloadRow:
 
     @property
     def more_reasons(self) -> list[Reason]:
-        return self.reasons[1:]
+        return self.reasons[1:1 + MORE_REASONS]
+
+    @property
+    def n_not_shown(self) -> int:
+        return max(0, len(self.reasons) - 1 - MORE_REASONS)
 
 
 @dataclass
