@@ -193,10 +193,17 @@ def board_row(case, lang: str, in_force) -> BoardRow | None:
     return row
 
 
+KIND_ORDER = {SignalKind.NOT_ON_TRACK: 0, SignalKind.DETERIORATION: 1,
+              SignalKind.LOW_ALLIANCE: 2, SignalKind.FALLING_ALLIANCE: 3}
+
+
 def urgency(row: BoardRow) -> tuple:
-    """Most urgent first: the worst colour, then more red reasons, then more reasons."""
+    """Most urgent first: the worst colour; at the same colour not on track before
+    deterioration before a low, then a falling alliance (as the caseload orders them);
+    then more red reasons, then more reasons."""
+    worst = min((RANK[sig.colour], KIND_ORDER[sig.kind]) for sig in row.reasons)
     reds = sum(1 for sig in row.reasons if sig.colour == "red")
-    return (RANK[row.colour], -reds, -len(row.reasons), row.case.family_name, row.case.pk)
+    return (*worst, -reds, -len(row.reasons), row.case.family_name, row.case.pk)
 
 
 # ---------------------------------------------------------------------------
