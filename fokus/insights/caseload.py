@@ -102,11 +102,15 @@ class CaseloadForm(forms.Form):
                                          *[(u.pk, u.display_name) for u in members]]
 
     def filters(self) -> Filters:
-        if not self.is_valid():
+        """The filters asked for; a field with a value not offered is left out, the
+        others still apply."""
+        if not self.is_bound:
             return Filters()
+        self.is_valid()
         d = self.cleaned_data
-        return Filters(q=d["q"].strip(), include_closed=d["closed"], member=d["member"],
-                       phase=d["phase"], intervention=d["intervention"], signal=d["signal"])
+        return Filters(q=(d.get("q") or "").strip(), include_closed=bool(d.get("closed")),
+                       member=d.get("member"), phase=d.get("phase") or "",
+                       intervention=d.get("intervention") or "", signal=d.get("signal") or "")
 
 
 def team_members_for(user) -> list[User]:
