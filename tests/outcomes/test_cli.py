@@ -262,3 +262,113 @@ def test_alliance_counts_from_csv_match_srs_alerts(tmp_path):
                                     *_generated_lines(5, untrimmed=True)]) + "\n",
                          encoding="utf-8")
     assert alliance_counts_from_csv(untrimmed) is None
+
+
+# --- the series JSON written by column is the text of the records ---
+
+def _records_text(frame, extra):
+    from fokus.outcomes.cli import series_records
+
+    return json.dumps(series_records(frame, extra), ensure_ascii=False, allow_nan=False)
+
+
+def test_series_json_by_column_equals_json_dumps_of_the_records():
+    import numpy as np
+    import pandas as pd
+
+    from fokus.outcomes.cli import series_json
+
+    frame = pd.DataFrame({
+        "case_id": ["C1", "C\"2\\", "Ærø 3", "C4", "C5"],
+        "person_id": pd.array(["P1", None, "P\u00f83", "P\n4", "P5"], dtype="str"),
+        "self_rating": [True, False, True, True, False],
+        "first_date": pd.to_datetime(["2024-01-08", None, "2023-12-31", "2024-01-08",
+                                      "1999-02-03"]),
+        "age_at_intake": [0.1 + 0.2, -0.0, np.nan, np.inf, 1e16],
+        "cutoff": [25.0, 28.0, 25.0, 32.0, -np.inf],
+        "intake": [6.000000000000002, 1e-05, 5e-324, 1.7976931348623157e308, 0.0],
+        "n_ratings": np.array([1, 2, 2**40, -3, 0], dtype=np.int64),
+        "met_target": [True, None, False, np.nan, True],
+        "category": ["improved", None, "unchanged", np.nan, "recovered"],
+        "missing_reasons": [None, ["refused", "too_young"], [], {"a": 1.5}, "x"],
+        "team_id": pd.Series([1, None, 3, 4, 5], dtype=object),
+        "rest%s": [1.5, 2.5, np.nan, 4.0, 5.0],
+    })
+    extra = ["team_id", "rest%s"]
+    assert series_json(frame, extra) == _records_text(frame, extra)
+    assert series_json(frame.iloc[:0], extra) == _records_text(frame.iloc[:0], extra) == "[]"
+    # Without -0.0 the floats go through their distinct values.
+    no_negative_zero = frame.assign(age_at_intake=[0.3, 0.3, np.nan, 0.1 + 0.2, 7.75])
+    assert series_json(no_negative_zero, extra) == _records_text(no_negative_zero, extra)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_series_json_on_generated_series(tmp_path, seed):
+    from fokus.outcomes.cli import SERIES_FIELDS, series_json
+    from fokus.outcomes.engine import series_from_csv
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join([HEADER + ",caseworker_id", *_generated_lines(seed)]) + "\n",
+                    encoding="utf-8")
+    series = series_from_csv(path).series
+    extra = [c for c in series.columns if c not in SERIES_FIELDS and c != "birth_date"
+             and not c.startswith("_")]
+    assert len(series) > 20
+    assert series_json(series, extra) == _records_text(series, extra)
+
+
+def test_build_output_records_or_table_give_the_same_text(tmp_path):
+    from fokus.outcomes.cli import SeriesTable, alliance_counts, build_output, json_text
+    from fokus.outcomes.ratings_csv import read_ratings_csv
+    from fokus.outcomes.series import build_series
+    from fokus.outcomes.settings import DEFAULT_SETTINGS
+
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join([HEADER + ",caseworker_id", *_generated_lines(7)]) + "\n",
+                    encoding="utf-8")
+    ratings = read_ratings_csv(path).ratings
+    series = build_series(ratings)
+    counts = alliance_counts(ratings, DEFAULT_SETTINGS)
+    table = build_output(series, counts, "team_id", [], records=False)
+    assert isinstance(table["series"], SeriesTable)
+    assert table["series"].records() == build_output(series, counts, "team_id", [])["series"]
+    text = json_text(table)
+    assert text == json_text(build_output(series, counts, "team_id", []))
+    assert list(json.loads(text)) == ["settings", "series", "summary", "alliance", "groups"]
+
+
+def test_help_needs_no_statistics_libraries():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = ("import sys\n"
+            "from fokus.__main__ import main\n"
+            "try:\n    main(['fokus', 'outcomes', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = {'scipy', 'lifelines', 'statsmodels', 'duckdb', 'pandas', 'django'}\n"
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
+                          cwd=repo, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_parsers_flag_choices_are_the_engines():
+    from fokus.outcomes.cli import FLAG_CHOICES
+    from fokus.outcomes.series import FLAG_NAMES
+
+    assert FLAG_CHOICES == FLAG_NAMES
+
+
+def test_the_package_names_load_on_first_use():
+    import fokus.outcomes as outcomes
+    from fokus.outcomes.summary import summarise
+
+    assert outcomes.summarise is summarise
+    assert set(outcomes.__all__) <= set(dir(outcomes))
+    for name in outcomes.__all__:
+        assert getattr(outcomes, name) is not None
+    with pytest.raises(AttributeError):
+        outcomes.no_such_name  # noqa: B018

@@ -47,5 +47,6 @@ class Command(BaseCommand):
         series = build_series(ratings, settings, model, missing=data.missing,
                               group_columns=list(GROUPS))
         counts = alliance_counts(ratings, settings)
-        output = build_output(series, counts, by, options["exclude"], settings, model)
+        output = build_output(series, counts, by, options["exclude"], settings, model,
+                              records=False)
         write_output(output, options["json"], self.stdout)
