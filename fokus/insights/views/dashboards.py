@@ -301,8 +301,52 @@ def report_pdf(request):
     return response
 
 
+def fit_use_chart(report: fit_use.FitUse) -> dict:
+    """Per cent of meetings with an outcome rating, by month, one line per team
+    (months under the minimum left out)."""
+    data = [{"team": r.team, "month": r.month.isoformat()[:7], "share": round(r.pct_outcome, 1)}
+            for r in report.months if not r.suppressed and r.pct_outcome is not None]
+    teams = sorted({d["team"] for d in data})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "config": {"font": FONT, "background": "white", "view": {"stroke": "#8a8a8a"},
+                   "axis": {"labelFontSize": 11, "titleFontSize": 11}},
+        "width": 480, "height": 200, "data": {"values": data},
+        "mark": {"type": "line", "point": {"filled": True, "size": 40}, "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "month", "type": "ordinal", "title": _("Month"),
+                  "axis": {"labelAngle": -45}},
+            "y": {"field": "share", "type": "quantitative", "scale": {"domain": [0, 100]},
+                  "title": _("Per cent of meetings with an outcome rating")},
+            "color": {"field": "team", "type": "nominal", "title": _("Team"),
+                      "scale": {"domain": teams, "range": COLOURS[:len(teams)] or COLOURS},
+                      "legend": {"orient": "bottom"}},
+            "shape": {"field": "team", "type": "nominal", "title": _("Team"),
+                      "scale": {"domain": teams}, "legend": {"orient": "bottom"}},
+        },
+    }
+
+
+def fit_use_sentence(report: fit_use.FitUse) -> str:
+    shown = [r for r in report.months if not r.suppressed]
+    meetings = sum(r.meetings for r in shown)
+    if not meetings:
+        return _("Too few meetings to show figures.")
+    rated = sum(round(r.pct_outcome * r.meetings / 100) for r in shown)
+    both = sum(round(r.pct_both * r.meetings / 100) for r in shown)
+    return _("Of %(n)s meetings in the months shown, %(outcome)s%% had an outcome rating and "
+             "%(both)s%% both an outcome and an alliance rating.") % {
+        "n": meetings, "outcome": _fmt(100 * rated / meetings),
+        "both": _fmt(100 * both / meetings)}
+
+
 @login_required
 @require_GET
 def fit_use_page(request):
     report = fit_use.fit_use_for_user(request.user)
-    return render(request, "insights/fit_use.html", {"report": report})
+    title = _("Meetings with an outcome rating, by team and month")
+    spec = fit_use_chart(report)
+    chart = {"title": title, "sentence": fit_use_sentence(report),
+             "svg": render_svg(spec, _("Chart: %(title)s. The values are in the table.")
+                               % {"title": title})} if spec["data"]["values"] else None
+    return render(request, "insights/fit_use.html", {"report": report, "chart": chart})
