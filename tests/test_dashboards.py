@@ -210,6 +210,14 @@ def _analyst_pages(client, world):
     return pages
 
 
+def _pdf_text(content: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(content)
+        f.flush()
+        return subprocess.run(["pdftotext", f.name, "-"], capture_output=True,  # noqa: S603,S607
+                              text=True, check=True).stdout
+
+
 def test_analyst_pages_are_pseudonymised(dash_world, login):
     w = dash_world
     from fokus.cases.models import Case, Person
@@ -218,6 +226,9 @@ def test_analyst_pages_are_pseudonymised(dash_world, login):
     client = login(w.ali)
     pages = _analyst_pages(client, w)
     assert all(p.status_code == 200 for p in pages)
+    pdf = client.get(reverse("insights:report_pdf"))
+    assert pdf.status_code == 200
+    texts = [p.content.decode("utf-8-sig") for p in pages] + [_pdf_text(pdf.content)]
     names = set()
     for p in Person.objects.all():
         names |= {p.first_name, p.last_name} - {""}
@@ -225,8 +236,7 @@ def test_analyst_pages_are_pseudonymised(dash_world, login):
         names |= {u.first_name, u.last_name, u.get_full_name()} - {""}
     references = set(Case.objects.values_list("reference", flat=True))
     families = set(Case.objects.values_list("family_name", flat=True))
-    for page in pages:
-        text = page.content.decode("utf-8-sig")
+    for text in texts:
         for word in names | references | families | {"0707614285", "070761-4285"}:
             assert not re.search(rf"\b{re.escape(word)}\b", text), word
         assert not re.search(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b", text)
