@@ -93,4 +93,4 @@ bench-meeting: venv
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
 bench-outcomes: venv
-	$(PY) bench/outcomes_bench.py
+	$(PY) bench/outcomes_bench.py && $(PY) bench/cli_bench.py
