@@ -290,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     if args_list[:1] == ["outcomes"]:  # called as `fokus outcomes ...`
         args_list = args_list[1:]
     args = build_parser().parse_args(args_list)
+    try:  # an unreadable file is answered before the libraries load
+        with open(args.input, "rb"):
+            pass
+    except OSError as exc:
+        print(f"cannot read {args.input}: {exc}", file=sys.stderr)
+        return 2
     import pandas as pd
 
     from .engine import alliance_counts_from_csv, series_from_csv

@@ -372,3 +372,10 @@ def test_the_package_names_load_on_first_use():
         assert getattr(outcomes, name) is not None
     with pytest.raises(AttributeError):
         outcomes.no_such_name  # noqa: B018
+
+
+def test_an_unreadable_file_is_exit_2(tmp_path, capsys):
+    missing = tmp_path / "no-such.csv"
+    assert main(["--input", str(missing), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"cannot read {missing}" in err
