@@ -132,3 +132,8 @@ def test_unknown_organisation_is_refused(db, tmp_path, capsys):
 def test_input_and_organisation_exclude_each_other(capsys):
     assert fokus_main(["fokus", "outcomes", "--input", "x.csv", "--organisation", ORG]) == 2
     assert "exclude each other" in capsys.readouterr().err
+
+
+def test_no_grouping_by_caseworker(db, capsys):
+    with pytest.raises(CommandError, match="invalid choice: 'caseworker'"):
+        call_command("outcomes-db", "--organisation", ORG, "--by", "caseworker")

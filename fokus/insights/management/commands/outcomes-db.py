@@ -18,9 +18,10 @@ from fokus.outcomes.series import FLAG_NAMES
 
 from ._organisation_ratings import GROUPS, get_organisation, read_ratings
 
-# --by NAME -> the series column grouped by
-BY = {"team": "team_id", "caseworker": "caseworker_id", "intervention": "intervention",
-      "age_group": "age_group", "rater": "rater"}
+# --by NAME -> the series column grouped by. Not by caseworker: FIT is for learning, not a
+# league table (issue 9), so figures per caseworker are not offered here.
+BY = {"team": "team_id", "intervention": "intervention", "age_group": "age_group",
+      "rater": "rater"}
 
 
 class Command(BaseCommand):
@@ -30,8 +31,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--organisation", required=True, help="the organisation's name")
         parser.add_argument("--by", choices=sorted(BY),
-                            help="summarise by team (team_id), caseworker, intervention, "
-                                 "age_group or rater (child / parent / other)")
+                            help="summarise by team (team_id), intervention, age_group or "
+                                 "rater (child / parent / other)")
         parser.add_argument("--exclude", action="append", default=[], choices=list(FLAG_NAMES),
                             help="leave series with this validity flag out of the summaries")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
