@@ -92,3 +92,9 @@ def record_team_decision(user, team, case, *, what: str, who, by_when, decided_o
                purpose="team conference decision",
                detail={"team_id": team.pk, "decided_on": decided_on.isoformat()})
     return decision
+
+
+@transaction.atomic
+def record_refused_decision(user, case_id) -> None:
+    """A decision sent for a case that is not on the team's board, in the access log."""
+    record(user, AccessAction.DENIED, "case", str(case_id)[:64], purpose="team decision")

@@ -74,7 +74,7 @@ def ratings_frame(organisation_id: int, *, case_ids: Iterable[int] | None = None
                           .order_by("case_id", "start", "id").values_list("case_id", "type")):
         first_type.setdefault(case_id, kind)
     frame["caseworker_id"] = frame["case_id"].map(first_worker)
-    frame["intervention"] = frame["case_id"].map(first_type).fillna("")
+    frame["intervention"] = frame["case_id"].map(first_type).astype(object).fillna("")
     frame["rater"] = [rater_kind(role) for role in frame["rater_role"]]
     frame = frame.drop(columns=["rater_role", "person_role"])
     for key in ("case_id", "person_id", "rater_id"):

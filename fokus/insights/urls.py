@@ -11,6 +11,7 @@ urlpatterns = [
     path("insights/cases/<int:case_id>/graph.svg", case.case_graph_svg, name="case_graph_svg"),
     path("insights/cases/<int:case_id>/record/", record.record_page, name="record"),
     path("insights/cases/<int:case_id>/record.pdf", record.record_pdf, name="record_pdf"),
+    path("board/", board.my_board, name="my_board"),
     path("teams/<int:team_id>/board/", board.board, name="board"),
     path("dashboards/outcomes/", dashboard_views.dashboard, name="dashboard"),
     path("dashboards/outcomes.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from fokus.audit.actions import record
-from fokus.audit.models import AccessAction
 from fokus.insights import actions
 from fokus.insights.board import board_cases, get_board_for_user, team_for_user
 from fokus.lib.forms import DateInput, parse_id
@@ -60,7 +57,7 @@ def board(request, team_id: int):
         case = board_cases(request.user, team).filter(
             pk=parse_id(request.POST.get("case"))).first()
         if case is None:
-            record_denied(request.user, request.POST.get("case"))
+            actions.record_refused_decision(request.user, request.POST.get("case"))
             raise Http404
         members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
         bound = DecisionForm(request.POST, members=members, prefix=_prefix(case.pk))
@@ -93,6 +90,11 @@ def board(request, team_id: int):
         "unsaved": bound})
 
 
-def record_denied(user, case_id) -> None:
-    with transaction.atomic():
-        record(user, AccessAction.DENIED, "case", str(case_id)[:64], purpose="team decision")
+@login_required
+def my_board(request):
+    """The board of the user's own (first) team: the navigation's link, without a query
+    on every page."""
+    team = request.user.teams.order_by("name", "pk").first()
+    if team is None:
+        raise Http404
+    return redirect("insights:board", team_id=team.pk)
