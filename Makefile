@@ -10,7 +10,7 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes bench-meeting clean-demo
+.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes bench-meeting bench-pages clean-demo
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,10 @@ messages: venv
 ## make bench-meeting: storing a rating and the case page with its graph, over real HTTP
 bench-meeting: venv
 	$(PY) bench/meeting_bench.py
+
+## make bench-pages: caseload, board and dashboards at a generated municipality (DATABASE_URL)
+bench-pages: venv
+	$(PY) bench/pages_bench.py
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
 bench-outcomes: venv
