@@ -28,6 +28,7 @@ demo: venv
 	@echo "Fokus demo on http://127.0.0.1:$(PORT)/  - log in with password 'demo' as:"
 	@echo "  anna   caseworker, Team Nord        bo     caseworker, Team Syd"
 	@echo "  lise   team leader, Team Nord       ali    analyst (no names)"
+	@echo "  dorte  department head (dashboards)  karen  FIT superuser"
 	@echo "  admin  administrator (configuration)"
 	@echo ""
 	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
