@@ -29,14 +29,7 @@ from fokus.cases.models import Phase, Team
 from fokus.insights.caseload import _in_force_memo
 from fokus.insights.models import SignalKind, TeamDecision
 from fokus.insights.series import case_series
-from fokus.insights.signals import (
-    Signal,
-    Track,
-    alliance_flags,
-    deterioration,
-    faces_signals,
-    track_of,
-)
+from fokus.insights.signals import Signal, Track, case_signals
 from fokus.lib.forms import parse_id
 from fokus.lib.i18n import current_language
 from fokus.outcomes import rules, to_tenths
@@ -146,33 +139,10 @@ def movements_since(data, day: datetime.date, lang: str) -> list[Movement]:
 
 def board_signals(data, lang: str) -> tuple[list[Track], list[Signal]]:
     """The on-track colour of each outcome line and the signals of REASON_KINDS, most
-    urgent first: those of case_signals, from the same functions (signals.track_of,
-    deterioration, alliance_flags, faces_signals, which apply fokus.outcomes.rules),
-    without the conversation prompts the board does not show (a query per case)."""
-    s = data.settings
-    tracks = [track_of(x, s, data.model, lang) for x in data.outcome]
-    found: list[Signal] = []
-    for track in tracks:
-        x = track.series
-        if track.colour in ("yellow", "red"):
-            found.append(Signal(SignalKind.NOT_ON_TRACK, track.colour, track.label, {
-                "name": track.label, "last": x.last, "expected": track.expected,
-                "colour": track.colour}))
-        if deterioration(x, s):
-            found.append(Signal(SignalKind.DETERIORATION, "red", track.label, {
-                "name": track.label, "intake": x.intake, "last": x.last,
-                "change": round(x.last - x.intake, 1)}))
-    for x in data.alliance:
-        low, falling = alliance_flags(x, s)
-        if low:
-            found.append(Signal(SignalKind.LOW_ALLIANCE, "red", x.label(lang), {
-                "name": x.label(lang), "last": x.last, "cutoff": s.srs_cutoff}))
-        if falling:
-            found.append(Signal(SignalKind.FALLING_ALLIANCE, "yellow", x.label(lang), {
-                "name": x.label(lang), "previous": x.points[-2].total, "last": x.last}))
-    found += [sig for sig in faces_signals(data, lang) if sig.kind in REASON_KINDS]
-    found.sort(key=lambda sig: RANK[sig.colour])
-    return tracks, found
+    urgent first: case_signals' own, without the conversation prompts the board does
+    not show (reading them would be a query per case)."""
+    tracks, found = case_signals(data, lang, prompts={})
+    return tracks, [sig for sig in found if sig.kind in REASON_KINDS]
 
 
 def board_row(case, lang: str, in_force) -> BoardRow | None:

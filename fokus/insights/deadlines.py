@@ -3,8 +3,8 @@
 - The child investigation (§20 stk. 3): finished within 4 months. Fokus counts the
   4 months from the case's `opened_on`, and the deadline applies while the case is
   in the phase "investigation".
-- The first follow-up (§95; ../shared/domain/myndighed.md: "first at the end of the
-  investigation or within 3 months, then as decided"). Fokus's reading: the first
+- The first follow-up (§95: the municipality follows up a measure first at the end
+  of the investigation or within 3 months, then as decided). Fokus's reading: the first
   follow-up is due 3 months after the first intervention's start, while the case is
   in the phase "support". Fokus does not record which meeting was the follow-up, so
   it counts the follow-up as held when a meeting was held on or after the start of

@@ -170,9 +170,11 @@ def missing_at_last_meetings(data: CaseData, lang: str = "en") -> list[Signal]:
     return found
 
 
-def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], list[Signal]]:
+def case_signals(data: CaseData, lang: str | None = None, *,
+                 prompts: dict[str, str] | None = None) -> tuple[list[Track], list[Signal]]:
     """The on-track colour per outcome series, and the signals that fire, most
-    urgent first, each with its conversation prompt."""
+    urgent first, each with its conversation prompt (`prompts`, when given, saves
+    reading them for each of many cases; {} for none)."""
     lang = _lang(lang)
     s = data.settings
     tracks = [track_of(x, s, data.model, lang) for x in data.outcome]
@@ -203,7 +205,8 @@ def case_signals(data: CaseData, lang: str | None = None) -> tuple[list[Track], 
     found += disagreements(data, lang)
     rank = {"red": 0, "yellow": 1, "grey": 2, "green": 3}
     found.sort(key=lambda sig: rank[sig.colour])
-    prompts = prompts_for(lang)
+    if prompts is None:
+        prompts = prompts_for(lang)
     seen = set()
     for sig in found:  # each kind's prompt once, with its most urgent signal
         sig.prompt = "" if sig.kind in seen else prompts.get(sig.kind, "")
