@@ -126,6 +126,46 @@ def test_a_group_of_four_is_suppressed_in_the_csv(dash_world, login):
     assert nord[1] == "7"
 
 
+def test_a_group_of_four_is_suppressed_in_the_xlsx(dash_world, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    w = dash_world
+    response = login(w.dorte).get(reverse("insights:dashboard_xlsx"), {"by": "team"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    csv_lines = login(w.dorte).get(reverse("insights:dashboard_csv"), {"by": "team"}
+                                   ).content.decode("utf-8-sig").splitlines()
+    assert len(rows) == len(csv_lines)  # the same table as the CSV
+    syd = rows["Team Syd"]
+    assert syd[-1] == "færre end 5 forløb"
+    assert all(cell in (None, "") for cell in syd[1:-1])
+    assert str(rows["Team Nord"][1]) == "7"
+
+
+def test_the_analysts_xlsx_names_nobody(dash_world, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from fokus.cases.models import Case, Person
+
+    w = dash_world
+    response = login(w.ali).get(reverse("insights:dashboard_xlsx"), {"by": "quarter"})
+    assert response.status_code == 200
+    text = " ".join(str(cell) for row in load_workbook(BytesIO(response.content)).active
+                    .iter_rows(values_only=True) for cell in row if cell is not None)
+    secrets = ({p.first_name for p in Person.objects.all()}
+               | {p.last_name for p in Person.objects.all() if p.last_name}
+               | {c.reference for c in Case.objects.all()}
+               | {c.family_name for c in Case.objects.all()})
+    assert not [secret for secret in secrets if secret in text]
+    assert not re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", text)
+
+
 def test_a_group_of_four_is_suppressed_in_the_pdf(dash_world, login):
     w = dash_world
     response = login(w.dorte).get(reverse("insights:report_pdf"))

@@ -120,6 +120,7 @@ MATRIX = {
     ("insights:my_board", "GET"):            row(LOGIN,  BOARD,  BOARD,  BOARD,  NO_TEAM, NO_TEAM, NO_TEAM, UNLOCK, LOGIN),
     ("insights:dashboard", "GET"):           row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
     ("insights:dashboard_csv", "GET"):       row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
+    ("insights:dashboard_xlsx", "GET"):      row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
     ("insights:report_pdf", "GET"):          row(LOGIN,  DENIED, FIGURES, DENIED, FIGURES, FIGURES, DENIED, UNLOCK, LOGIN),
     ("insights:fit_use", "GET"):             row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
     ("insights:board", "GET"):               row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),

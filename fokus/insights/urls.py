@@ -15,6 +15,7 @@ urlpatterns = [
     path("teams/<int:team_id>/board/", board.board, name="board"),
     path("dashboards/outcomes/", dashboard_views.dashboard, name="dashboard"),
     path("dashboards/outcomes.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
+    path("dashboards/outcomes.xlsx", dashboard_views.dashboard_xlsx, name="dashboard_xlsx"),
     path("dashboards/report.pdf", dashboard_views.report_pdf, name="report_pdf"),
     path("dashboards/use/", dashboard_views.fit_use_page, name="fit_use"),
     path("ratings/cases/<int:case_id>/meetings/<int:meeting_id>/", meeting.meeting,

@@ -31,6 +31,18 @@ def test_department_head_filters_and_downloads(page, browser_world, log_in):
     assert download.suggested_filename.endswith(".csv")
     text = open(download.path(), encoding="utf-8-sig").read()
     assert "Team Nord;7;" in text and "Team Syd" not in text
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Hent tabellen (Excel)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    with open(download.path(), "rb") as f:  # the download's own file has no .xlsx name
+        book = load_workbook(BytesIO(f.read()))
+    rows = {row[0]: row for row in book.active.iter_rows(values_only=True)}
+    assert str(rows["Team Nord"][1]) == "7" and "Team Syd" not in rows
     href = page.get_by_role("link", name="Kvartalsrapport (PDF, på dansk)").get_attribute("href")
     assert "intervention=bl32_2" in href
     response = page.request.get(href)
