@@ -36,14 +36,7 @@ from fokus.cases.models import Case, InterventionType, Person, PersonRole, Phase
 from fokus.insights import deadlines
 from fokus.insights.models import SignalKind
 from fokus.insights.series import CaseData, Series, case_series, settings_and_model
-from fokus.insights.signals import (
-    Track,
-    alliance_flags,
-    deterioration,
-    faces_signals,
-    missing_at_last_meetings,
-    track_of,
-)
+from fokus.insights.signals import Track, alliance_flags, case_signals, track_of
 from fokus.instruments.models import OrganisationSetting, ParameterSetInForce
 from fokus.lib.i18n import current_language
 from fokus.outcomes import rules, to_tenths
@@ -265,34 +258,36 @@ def _row(case: Case, user, today: datetime.date, in_force) -> CaseloadRow:
 
 
 def _reasons(case: Case, data: CaseData, today: datetime.date, lang: str) -> list[Reason]:
-    """Why the case needs attention, most urgent first (the signals of
-    fokus.insights.signals, which apply fokus.outcomes.rules; and the deadlines)."""
-    s = data.settings
+    """Why the case needs attention, most urgent first: the case page's own signals
+    (fokus.insights.signals.case_signals, which apply fokus.outcomes.rules) placed in
+    the caseload's order, and the deadlines."""
     found: list[Reason] = []
-    for x in data.outcome:
-        track = track_of(x, s, data.model, lang)
-        if track.colour in ("red", "yellow") and track.expected is not None:
-            found.append(Reason(SignalKind.NOT_ON_TRACK, RED if track.colour == "red" else YELLOW,
-                                track.colour, {"name": track.label, "last": x.last,
-                                               "expected": track.expected},
-                                tie=to_tenths(x.last) - to_tenths(track.expected)))
-        if deterioration(x, s):
-            found.append(Reason(SignalKind.DETERIORATION, DETERIORATION, "red",
-                                {"name": track.label, "intake": x.intake, "last": x.last},
-                                tie=to_tenths(x.last) - to_tenths(x.intake)))
-    for x in data.alliance:
-        low, falling = alliance_flags(x, s)
-        if low or falling:
-            found.append(Reason(SignalKind.LOW_ALLIANCE if low else SignalKind.FALLING_ALLIANCE,
-                                ALLIANCE, "red" if low else "yellow",
-                                {"name": x.label(lang), "last": x.last,
-                                 "previous": x.points[-2].total if len(x.points) > 1 else None},
-                                tie=(0 if low else 1000) + to_tenths(x.last)))
-    for sig in faces_signals(data, lang):
-        rank = YELLOW if sig.kind == SignalKind.FACES_SAD else ALLIANCE
-        found.append(Reason(sig.kind, rank, sig.colour, sig.values, tie=1000 + sig.values["last"]))
-    for sig in missing_at_last_meetings(data, lang):
-        found.append(Reason(SignalKind.NO_RATING, NO_RATING, sig.colour, sig.values))
+    _tracks, signals = case_signals(data, lang, prompts={})
+    low_alliance = {sig.who for sig in signals if sig.kind == SignalKind.LOW_ALLIANCE}
+    for sig in signals:
+        v = sig.values
+        if sig.kind == SignalKind.NOT_ON_TRACK:
+            found.append(Reason(sig.kind, RED if sig.colour == "red" else YELLOW, sig.colour,
+                                {"name": v["name"], "last": v["last"], "expected": v["expected"]},
+                                tie=to_tenths(v["last"]) - to_tenths(v["expected"])))
+        elif sig.kind == SignalKind.DETERIORATION:
+            found.append(Reason(sig.kind, DETERIORATION, "red",
+                                {"name": v["name"], "intake": v["intake"], "last": v["last"]},
+                                tie=to_tenths(v["last"]) - to_tenths(v["intake"])))
+        elif sig.kind == SignalKind.FACES_SAD:
+            found.append(Reason(sig.kind, YELLOW, sig.colour, v, tie=1000 + v["last"]))
+        elif sig.kind in (SignalKind.LOW_ALLIANCE, SignalKind.FALLING_ALLIANCE) and v.get("faces"):
+            found.append(Reason(sig.kind, ALLIANCE, sig.colour, v, tie=1000 + v["last"]))
+        elif sig.kind == SignalKind.LOW_ALLIANCE:
+            found.append(Reason(sig.kind, ALLIANCE, "red",
+                                {"name": v["name"], "last": v["last"], "previous": None},
+                                tie=to_tenths(v["last"])))
+        elif sig.kind == SignalKind.FALLING_ALLIANCE and sig.who not in low_alliance:
+            found.append(Reason(sig.kind, ALLIANCE, "yellow",
+                                {"name": v["name"], "last": v["last"], "previous": v["previous"]},
+                                tie=1000 + to_tenths(v["last"])))
+        elif sig.kind == SignalKind.NO_RATING:
+            found.append(Reason(sig.kind, NO_RATING, sig.colour, v))
     for deadline, state in deadlines.open_deadlines(
             case.phase, case.opened_on, [i.start for i in case.interventions.all()],
             [m.held_on for m in data.meetings], today):
