@@ -26,9 +26,8 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.access import ORGANISATION_ROLES, TEAM_ROLES, cases_visible_to
 from fokus.cases.models import Phase, Team
-from fokus.insights.caseload import _in_force_memo
 from fokus.insights.models import SignalKind, TeamDecision
-from fokus.insights.series import case_series
+from fokus.insights.series import case_series, in_force_memo
 from fokus.insights.signals import Signal, Track, case_signals
 from fokus.lib.forms import parse_id
 from fokus.lib.i18n import current_language
@@ -200,7 +199,7 @@ def get_board_for_user(user, team_id, *, purpose: str = "team board") -> Board:
     lang = current_language()
     with transaction.atomic():
         cases = list(board_cases(user, team))
-        in_force = _in_force_memo({team.unit.organisation_id})
+        in_force = in_force_memo({team.unit.organisation_id})
         rows = [row for row in (board_row(case, lang, in_force) for case in cases) if row]
         rows.sort(key=urgency)
         members = list(team.members.filter(is_active=True).order_by("first_name", "username"))

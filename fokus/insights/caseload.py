@@ -35,9 +35,8 @@ from fokus.cases.access import cases_visible_to
 from fokus.cases.models import Case, InterventionType, Person, PersonRole, Phase
 from fokus.insights import deadlines
 from fokus.insights.models import SignalKind
-from fokus.insights.series import CaseData, Series, case_series, settings_and_model
+from fokus.insights.series import CaseData, Series, case_series, in_force_memo
 from fokus.insights.signals import Track, alliance_flags, case_signals, track_of
-from fokus.instruments.models import OrganisationSetting, ParameterSetInForce
 from fokus.lib.i18n import current_language
 from fokus.outcomes import rules, to_tenths
 
@@ -193,7 +192,7 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
             "ratings__instrument", "ratings__person", "ratings__rater", "missing_ratings",
         ).order_by("family_name", "id")
         cases = list(cases)
-        in_force = _in_force_memo({c.organisation_id for c in cases})
+        in_force = in_force_memo({c.organisation_id for c in cases})
         rows = [_row(case, user, today, in_force) for case in cases]
         record(user, AccessAction.LIST, "case", purpose=purpose,
                detail={"case_ids": [c.pk for c in cases], "searched": bool(filters.q),
@@ -226,26 +225,6 @@ def _filtered(cases, f: Filters):
     return cases
 
 
-def _in_force_memo(organisation_ids: set[int]):
-    """case_series' settings lookup, read once per period in which nothing changed: two
-    queries for the dates of change, then one lookup per period actually used."""
-    changes: dict[int, tuple[list, list]] = {o: ([], []) for o in organisation_ids}
-    for org, day in OrganisationSetting.objects.filter(
-            organisation_id__in=organisation_ids).values_list("organisation_id", "valid_from"):
-        changes[org][0].append(day)
-    for org, day in ParameterSetInForce.objects.filter(
-            organisation_id__in=organisation_ids).values_list("organisation_id", "valid_from"):
-        changes[org][1].append(day)
-    memo: dict[tuple, tuple] = {}
-
-    def in_force(organisation_id: int, on: datetime.date):
-        settings_days, set_days = changes.get(organisation_id, ([], []))
-        key = (organisation_id, max((d for d in settings_days if d <= on), default=None),
-               max((d for d in set_days if d <= on), default=None))
-        if key not in memo:
-            memo[key] = settings_and_model(organisation_id, on)
-        return memo[key]
-    return in_force
 
 
 def _row(case: Case, user, today: datetime.date, in_force) -> CaseloadRow:

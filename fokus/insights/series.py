@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fokus.instruments.access import etr_model_in_force, settings_in_force
+from fokus.instruments.models import OrganisationSetting, ParameterSetInForce
 from fokus.outcomes import EtrModel, OutcomeSettings, rules
 
 
@@ -179,3 +180,26 @@ def case_series(case, *, on: datetime.date | None = None, in_force=settings_and_
         person_order=[p.pk for p in persons],
         names={p.pk: p.first_name for p in persons},
     )
+
+
+def in_force_memo(organisation_ids: set[int]):
+    """An `in_force` lookup for case_series over many cases: the settings and ETR sets
+    read once per period in which nothing changed (two queries for the dates of change,
+    then one lookup per period actually used), not once per case."""
+    changes: dict[int, tuple[list, list]] = {o: ([], []) for o in organisation_ids}
+    for org, day in OrganisationSetting.objects.filter(
+            organisation_id__in=organisation_ids).values_list("organisation_id", "valid_from"):
+        changes[org][0].append(day)
+    for org, day in ParameterSetInForce.objects.filter(
+            organisation_id__in=organisation_ids).values_list("organisation_id", "valid_from"):
+        changes[org][1].append(day)
+    memo: dict[tuple, tuple] = {}
+
+    def in_force(organisation_id: int, on: datetime.date):
+        settings_days, set_days = changes.get(organisation_id, ([], []))
+        key = (organisation_id, max((d for d in settings_days if d <= on), default=None),
+               max((d for d in set_days if d <= on), default=None))
+        if key not in memo:
+            memo[key] = settings_and_model(organisation_id, on)
+        return memo[key]
+    return in_force
