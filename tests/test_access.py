@@ -13,35 +13,35 @@ from django.utils import timezone
 from fokus.audit.models import AccessLogEntry
 from fokus.cases import access
 from fokus.cases import actions as case_actions
-from fokus.insights import access as insights_access
 from fokus.insights import actions as insights_actions
+from fokus.insights.caseload import Filters, caseload_for_user
 from fokus.ratings import actions as rating_actions
 
 
 def test_a_caseworker_sees_her_teams_cases_her_own_first(world):
-    rows = insights_access.list_cases_for_user(world.anna)
+    rows = caseload_for_user(world.anna).rows
     assert [r.case.reference for r in rows] == ["2025-0001", "2025-0002"]
     assert [r.is_mine for r in rows] == [True, False]
 
 
 def test_a_caseworker_does_not_see_another_teams_case(world):
-    references = {r.case.reference for r in insights_access.list_cases_for_user(world.bo)}
+    references = {r.case.reference for r in caseload_for_user(world.bo).rows}
     assert references == {"2025-0003"}
 
 
 def test_a_team_leader_sees_the_teams_cases(world):
-    assert {r.case.reference for r in insights_access.list_cases_for_user(world.lise)} == {
+    assert {r.case.reference for r in caseload_for_user(world.lise).rows} == {
         "2025-0001", "2025-0002"}
 
 
 def test_a_department_head_sees_the_organisations_cases(world):
-    assert len(insights_access.list_cases_for_user(world.dorte)) == 3
+    assert len(caseload_for_user(world.dorte).rows) == 3
 
 
 @pytest.mark.parametrize("persona", ["ali", "admin"])
 def test_analysts_and_administrators_see_no_named_case(world, persona):
     user = getattr(world, persona)
-    assert insights_access.list_cases_for_user(user) == []
+    assert caseload_for_user(user).rows == []
     with pytest.raises(Http404):
         access.get_case_for_user(user, world.hansen.pk)
 
@@ -81,10 +81,10 @@ def test_a_read_is_logged_with_who_what_and_which_case(world):
 
 
 def test_a_list_read_logs_the_ids_but_not_the_search_text(world):
-    insights_access.list_cases_for_user(world.anna, query="Hansen")
+    caseload_for_user(world.anna, Filters(q="Hansen"))
     entry = AccessLogEntry.objects.order_by("-id").first()
     assert entry.action == "list"
-    assert entry.detail == {"case_ids": [world.hansen.pk], "searched": True}
+    assert entry.detail == {"case_ids": [world.hansen.pk], "searched": True, "filters": {}}
     assert "Hansen" not in str(entry.detail) + entry.purpose
 
 
@@ -210,7 +210,7 @@ READS = {
     "get_case_for_user": lambda w: access.get_case_for_user(w.anna, w.hansen.pk),
     "get_case_detail_for_user": lambda w: access.get_case_detail_for_user(w.anna, w.hansen.pk),
     "get_person_for_user": lambda w: access.get_person_for_user(w.anna, w.child.pk),
-    "list_cases_for_user": lambda w: insights_access.list_cases_for_user(w.anna),
+    "caseload_for_user": lambda w: caseload_for_user(w.anna),
     "list_pseudonymised_cases": lambda w: access.list_pseudonymised_cases(w.ali),
     "a refused read": lambda w: access.get_case_for_user(w.anna, w.berg.pk),
 }

@@ -196,7 +196,9 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
         rows = [_row(case, user, today, in_force) for case in cases]
         record(user, AccessAction.LIST, "case", purpose=purpose,
                detail={"case_ids": [c.pk for c in cases], "searched": bool(filters.q),
-                       "filters": {k: v for k, v in vars(filters).items() if v not in ("", None, False)}})
+                       # The search text may name a family: only that there was one is logged.
+                       "filters": {k: v for k, v in vars(filters).items()
+                                   if k != "q" and v not in ("", None, False)}})
     if filters.signal in SIGNAL_FILTERS:
         wanted = SIGNAL_FILTERS[filters.signal]
         rows = [r for r in rows if any(x.rank in wanted for x in r.reasons) or

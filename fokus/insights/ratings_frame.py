@@ -19,9 +19,6 @@ from fokus.cases.models import Case, Intervention
 from fokus.outcomes import prepare_ratings, rules
 from fokus.ratings.models import MissingRating, Rating
 
-GROUP_COLUMNS = ["team_id", "caseworker_id", "intervention", "rater", "opened_on", "closed_on",
-                 "phase"]
-
 
 def _birth_dates(frame: pd.DataFrame) -> pd.Series:
     # With only a birth year known, the birthday is taken as 1 July (as Person.age_on does).

@@ -257,16 +257,20 @@ def csv_rows(context: dict) -> list[list[str]]:
     return out
 
 
+def _table(request, purpose: str) -> tuple[Dashboard, list]:
+    """The dashboard's table for a download (CSV or XLSX: the same rows, suppressed alike)."""
+    by, filters = _filters(request)
+    dash = dashboard_for_user(request.user, by=by, filters=filters, purpose=purpose)
+    return dash, csv_rows(dashboard_context(dash))
+
+
 @login_required
 @require_GET
 def dashboard_csv(request):
-    by, filters = _filters(request)
-    dash = dashboard_for_user(request.user, by=by, filters=filters,
-                              purpose="outcome dashboard CSV")
-    context = dashboard_context(dash)
+    dash, rows = _table(request, "outcome dashboard CSV")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerows(csv_rows(context))
+    writer.writerows(rows)
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="fokus-outcomes-by-{dash.by}.csv"'
     return response
@@ -279,10 +283,7 @@ def dashboard_xlsx(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    by, filters = _filters(request)
-    dash = dashboard_for_user(request.user, by=by, filters=filters,
-                              purpose="outcome dashboard XLSX")
-    rows = csv_rows(dashboard_context(dash))
+    dash, rows = _table(request, "outcome dashboard XLSX")
     book = Workbook()
     sheet = book.active
     sheet.title = _("Outcomes")[:31]
