@@ -14,6 +14,19 @@ from django.utils import timezone
 PASSWORD = "test-password-123"  # noqa: S105
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a file, not memory: with an in-memory database the live server's
+    threads share the test's one connection, and two images fetched at once by the
+    browser fail with "cannot release savepoint - SQL statements in progress"."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["TEST"] = {**db.get("TEST", {}),
+                      "NAME": str(tmp_path_factory.mktemp("sqlite") / "fokus-test.sqlite3")}
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
