@@ -268,7 +268,7 @@ def test_the_board_reads_with_a_fixed_number_of_queries(world, client):
 def test_the_board_s_signals_are_case_signals_own(world, team):
     """board_signals leaves out only the prompts and the kinds the board does not show."""
     from fokus.cases.access import get_case_detail_for_user
-    from fokus.insights.board import REASON_KINDS, board_signals
+    from fokus.insights.case_figures import REASON_KINDS, board_signals
     from fokus.insights.series import case_series
     from fokus.insights.signals import case_signals
 

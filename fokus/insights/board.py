@@ -2,15 +2,17 @@
 
 The board lists the team's open cases that are not on track (red, yellow) or have
 a low or falling alliance, as the signals say (fokus.insights.signals, which apply
-the rules of fokus.outcomes.rules), most urgent first, with the decisions of the case's last
-conference and whether each child's line has moved since.
+the rules of fokus.outcomes.rules), most urgent first, with the decisions of the
+case's last conference and whether each child's line has moved since. The signals
+are computed ahead and checked against each case's inputs on every read
+(fokus.insights.case_figures), so the board is never older than the newest rating.
+A conference talks about a handful of cases: the board shows PER_PAGE at a time,
+the most urgent first, and the next ones a page further.
 
 get_board_for_user is the access function: it answers 404 for "no such team" and
 "not yours" alike, logs the refused attempt (DENIED), and logs the read (one LIST
 entry naming the cases shown). It reads with a fixed number of queries, however
-many cases the team has: the cases are prefetched with all case_series needs, and
-the settings and ETR parameter sets in force are read once per period in which
-they did not change (the caseload's memo).
+many cases the team has (plus the recomputing of cases whose ratings changed).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -25,19 +28,15 @@ from django.http import Http404
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.access import ORGANISATION_ROLES, TEAM_ROLES, cases_visible_to
-from fokus.cases.models import Phase, Team
-from fokus.insights.models import SignalKind, TeamDecision
-from fokus.insights.series import case_series, in_force_memo
-from fokus.insights.signals import Signal, Track, case_signals
+from fokus.cases.models import Case, Phase, Team
+from fokus.insights.case_figures import child_lines, fresh_summaries, named
+from fokus.insights.models import TeamDecision
+from fokus.insights.signals import Signal
 from fokus.lib.forms import parse_id
 from fokus.lib.i18n import current_language
-from fokus.outcomes import rules, to_tenths
+from fokus.outcomes import OutcomeSettings, rules, to_tenths
 
-# A case is on the board when one of these fires (case_signals decides whether it does).
-BOARD_KINDS = (SignalKind.NOT_ON_TRACK, SignalKind.LOW_ALLIANCE, SignalKind.FALLING_ALLIANCE)
-# Shown as reasons beside them when they fire too.
-REASON_KINDS = (*BOARD_KINDS, SignalKind.DETERIORATION)
-RANK = {"red": 0, "yellow": 1, "grey": 2, "green": 3}
+PER_PAGE = 20
 
 
 def can_act_for_team(user, team) -> bool:
@@ -87,7 +86,7 @@ class BoardRow:
     case: object
     colour: str
     reasons: list  # signals.Signal, most urgent first
-    tracks: list  # signals.Track of each outcome line
+    tracks: list  # each outcome line: label, colour, last, expected
     alliance: list  # (label, last) of each 0-40 alliance line
     decisions: list = field(default_factory=list)  # the last conference's, in order made
     decided_on: datetime.date | None = None
@@ -104,75 +103,63 @@ class Board:
     rows: list[BoardRow]
     members: list  # the team's users, for "who"
     n_open: int  # the team's open cases, on the board or not
+    n_on_board: int = 0  # on all pages
+    page: Page | None = None
 
 
 def movements_since(data, day: datetime.date, lang: str) -> list[Movement]:
-    """Each child's outcome lines (0-40): has it moved since `day`? Up or down by the
-    reliable change rule (rules.reliable_improvement / reliable_deterioration), or
-    moved less than that, or not at all."""
-    s = data.settings
+    """Each child's outcome lines (0-40) of a case's series: has it moved since `day`?"""
+    return movements(child_lines(data, lang), data.settings, day)
+
+
+def movements(lines, s: OutcomeSettings, day: datetime.date) -> list[Movement]:
+    """Each line ((label, [(day, score), ...]) of a child's outcome): has it moved since
+    `day`? Up or down by the reliable change rule (rules.reliable_improvement /
+    reliable_deterioration), or moved less than that, or not at all."""
     found = []
-    for x in data.outcome:
-        if x.person_role != "child":
-            continue
-        before = [p.total for p in x.points if p.day <= day]
-        after = [p.total for p in x.points if p.day > day]
+    for label, points in lines:
+        before = [total for d, total in points if d <= day]
+        after = [total for d, total in points if d > day]
         b = before[-1] if before else None
         a = after[-1] if after else None
         if a is None:
-            found.append(Movement(x.label(lang), b, None, "no_new_rating"))
+            found.append(Movement(label, b, None, "no_new_rating"))
             continue
         if b is None:
-            found.append(Movement(x.label(lang), None, a, "no_earlier_rating"))
+            found.append(Movement(label, None, a, "no_earlier_rating"))
             continue
         bt, at = to_tenths(b), to_tenths(a)
         if rules.reliable_improvement(bt, at, s):
-            found.append(Movement(x.label(lang), b, a, "up", reliable=True))
+            found.append(Movement(label, b, a, "up", reliable=True))
         elif rules.reliable_deterioration(bt, at, s):
-            found.append(Movement(x.label(lang), b, a, "down", reliable=True))
+            found.append(Movement(label, b, a, "down", reliable=True))
         else:
             direction = "up" if at > bt else "down" if at < bt else "unchanged"
-            found.append(Movement(x.label(lang), b, a, direction))
+            found.append(Movement(label, b, a, direction))
     return found
 
 
-def board_signals(data, lang: str) -> tuple[list[Track], list[Signal]]:
-    """The on-track colour of each outcome line and the signals of REASON_KINDS, most
-    urgent first: case_signals' own, without the conversation prompts the board does
-    not show (reading them would be a query per case)."""
-    tracks, found = case_signals(data, lang, prompts={})
-    return tracks, [sig for sig in found if sig.kind in REASON_KINDS]
-
-
-def board_row(case, lang: str, in_force) -> BoardRow | None:
-    """The case's row, or None when nothing of BOARD_KINDS fires."""
-    data = case_series(case, in_force=in_force)
-    tracks, reasons = board_signals(data, lang)
-    if not any(sig.kind in BOARD_KINDS for sig in reasons):
-        return None
-    colour = min((sig.colour for sig in reasons), key=RANK.__getitem__)
-    row = BoardRow(case=case, colour=colour, reasons=reasons, tracks=tracks,
-                   alliance=[(x.label(lang), x.last) for x in data.alliance if x.points])
+def board_row(case, lang: str) -> BoardRow:
+    """The row of a case on the board, from its fresh figures, names put back."""
+    stored = case.figures.data["board"]
+    names = {p.pk: p.first_name for p in case.persons.all()}
+    row = BoardRow(
+        case=case, colour=stored["colour"],
+        reasons=[Signal(r["kind"], r["colour"], named(r["who"], names, lang),
+                        named(r["values"], names, lang)) for r in stored["reasons"]],
+        tracks=named(stored["tracks"], names, lang),
+        alliance=[(named(label, names, lang), last) for label, last in stored["alliance"]])
     decisions = list(case.team_decisions.all())  # prefetched, this team's only
     if decisions:
         row.decided_on = max(d.decided_on for d in decisions)
         row.decisions = sorted((d for d in decisions if d.decided_on == row.decided_on),
                                key=lambda d: d.pk)
-        row.movements = movements_since(data, row.decided_on, lang)
+        lines = [(named(label, names, lang),
+                  [(datetime.date.fromisoformat(d), total) for d, total in points])
+                 for label, points in stored["lines"]]
+        settings = OutcomeSettings(**case.figures.data["settings"])
+        row.movements = movements(lines, settings, row.decided_on)
     return row
-
-
-KIND_ORDER = {SignalKind.NOT_ON_TRACK: 0, SignalKind.DETERIORATION: 1,
-              SignalKind.LOW_ALLIANCE: 2, SignalKind.FALLING_ALLIANCE: 3}
-
-
-def urgency(row: BoardRow) -> tuple:
-    """Most urgent first: the worst colour; at the same colour not on track before
-    deterioration before a low, then a falling alliance (as the caseload orders them);
-    then more red reasons, then more reasons."""
-    worst = min((RANK[sig.colour], KIND_ORDER[sig.kind]) for sig in row.reasons)
-    reds = sum(1 for sig in row.reasons if sig.colour == "red")
-    return (*worst, -reds, -len(row.reasons), row.case.family_name, row.case.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -180,29 +167,30 @@ def urgency(row: BoardRow) -> tuple:
 
 
 def board_cases(user, team):
-    return (
-        cases_visible_to(user).filter(team=team).exclude(phase=Phase.CLOSED)
-        .select_related("team", "organisation")
-        .prefetch_related(
-            "persons", "meetings__participants",
-            "ratings__instrument", "ratings__person", "ratings__rater",
-            "missing_ratings__person",
-            Prefetch("team_decisions",
-                     queryset=TeamDecision.objects.filter(team=team).select_related("who_user")),
-        ).order_by("family_name", "pk")
-    )
+    """The team's open cases the user may see: those the board chooses from."""
+    return cases_visible_to(user).filter(team=team).exclude(phase=Phase.CLOSED)
 
 
-def get_board_for_user(user, team_id, *, purpose: str = "team board") -> Board:
+def get_board_for_user(user, team_id, *, purpose: str = "team board",
+                       page: int | str | None = 1, per_page: int = PER_PAGE) -> Board:
     """The team's board, if the user may act for the team; else 404 (logged)."""
     team = team_for_user(user, team_id, purpose=purpose)
     lang = current_language()
     with transaction.atomic():
-        cases = list(board_cases(user, team))
-        in_force = in_force_memo({team.unit.organisation_id})
-        rows = [row for row in (board_row(case, lang, in_force) for case in cases) if row]
-        rows.sort(key=urgency)
+        cases = board_cases(user, team)
+        found = list(cases.values_list("pk", "organisation_id", "family_name"))
+        summaries = fresh_summaries({pk: org for pk, org, _name in found}, cases.values("pk"))
+        on_board = sorted(((summaries[pk].board_key, name, pk) for pk, _org, name in found
+                           if summaries[pk].board_key is not None))
+        shown = Paginator(on_board, per_page).get_page(page)
+        by_pk = {c.pk: c for c in Case.objects.filter(pk__in=[pk for *_k, pk in shown])
+                 .select_related("team", "organisation", "figures").prefetch_related(
+                     "persons", Prefetch("team_decisions", queryset=TeamDecision.objects.filter(
+                         team=team).select_related("who_user")))}
+        rows = [board_row(by_pk[pk], lang) for *_k, pk in shown]
         members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
         record(user, AccessAction.LIST, "team_board", team.pk, purpose=purpose,
-               detail={"team_id": team.pk, "case_ids": [row.case.pk for row in rows]})
-    return Board(team=team, rows=rows, members=members, n_open=len(cases))
+               detail={"team_id": team.pk, "case_ids": [row.case.pk for row in rows],
+                       **({"page": shown.number} if shown.number > 1 else {})})
+    return Board(team=team, rows=rows, members=members, n_open=len(found),
+                 n_on_board=len(on_board), page=shown)

@@ -1,20 +1,22 @@
 """The caseload, sorted by need: a caseworker's start page.
 
-The visible cases are read in one prefetch (a fixed number of queries, whatever the
-number of cases), logged as one LIST entry, and each case's series and signals are
-computed in Python by fokus.insights.series and fokus.insights.signals, which call
-the FIT rules of fokus.outcomes.rules. The order of need:
+Each case's series and signals are computed ahead (fokus.insights.case_figures, by
+fokus.insights.series and fokus.insights.signals, which call the FIT rules of
+fokus.outcomes.rules) and checked against the case's inputs on every read, so the
+list is never older than the newest rating. The order of need:
 
     0 not on track, red          3 low or falling alliance (the faces too)
     1 not on track, yellow       4 no rating at the last meetings
       (and a young child's       5 a Barnets lov deadline coming or passed
-      sad face)                    (fokus.insights.deadlines)
+      sad face)                    (fokus.insights.deadlines, worked out on reading)
     2 reliable deterioration     6 the rest
 
 A case is placed by its most urgent reason; ties within a rank go to the larger gap
 (furthest below the expected path, the largest fall, the lowest alliance, the
 earliest deadline), then by family name. A caseworker sees her own cases first,
-then her team's.
+then her team's. The list is shown a page (PER_PAGE cases) at a time; the order and
+the filters are the same on every page. The visible cases are read with a fixed
+number of queries, and one LIST entry in the log names the cases shown.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,13 +37,21 @@ from fokus.audit.models import AccessAction
 from fokus.cases.access import cases_visible_to
 from fokus.cases.models import Case, InterventionType, Person, PersonRole, Phase
 from fokus.insights import deadlines
-from fokus.insights.models import SignalKind
-from fokus.insights.series import CaseData, Series, case_series, in_force_memo
-from fokus.insights.signals import Track, alliance_flags, case_signals, track_of
+from fokus.insights.case_figures import (
+    ALLIANCE,
+    DEADLINE,
+    DETERIORATION,
+    NO_RATING,
+    RED,
+    REST,
+    YELLOW,
+    Summary,
+    fresh_summaries,
+    named,
+)
 from fokus.lib.i18n import current_language
-from fokus.outcomes import rules, to_tenths
 
-RED, YELLOW, DETERIORATION, ALLIANCE, NO_RATING, DEADLINE, REST = range(7)
+PER_PAGE = 50
 
 # The signal filter: which ranks each choice selects.
 SIGNAL_FILTERS = {
@@ -61,7 +72,6 @@ SIGNAL_CHOICES = [
 ]
 
 MORE_REASONS = 2  # reasons shown under the first; the rest are counted
-SPARK_W, SPARK_H = 96, 28  # the sparkline's drawing area, in SVG units
 
 
 @dataclass
@@ -136,12 +146,21 @@ class Spark:
 
 
 @dataclass
+class Line:
+    """What the row shows of one of the child's own 0-40 lines."""
+
+    last: float
+    n: int = 0
+    intake: float | None = None
+
+
+@dataclass
 class ChildLine:
     person: Person
-    outcome: Series | None = None  # the child's own 0-40 outcome series
-    track: Track | None = None
+    outcome: Line | None = None  # the child's own 0-40 outcome series
+    colour: str | None = None  # its on-track colour
     faces: list[int] = field(default_factory=list)  # the child's own outcome faces
-    alliance: Series | None = None  # the child's own 0-40 alliance series
+    alliance: Line | None = None  # the child's own 0-40 alliance series
     alliance_faces: list[int] = field(default_factory=list)
     alliance_word: str = ""  # low / falling / good
     spark: Spark | None = None
@@ -174,38 +193,73 @@ class CaseloadRow:
 
 @dataclass
 class Caseload:
-    rows: list[CaseloadRow]
+    rows: list[CaseloadRow]  # the page's
     mine_first: bool
     show_caseworker: bool
+    total: int = 0  # the cases on all pages
+    page: Page | None = None
+
+
+@dataclass
+class _Entry:
+    """A visible case, as the order needs it."""
+
+    pk: int
+    family_name: str
+    is_mine: bool
+    summary: Summary
+    deadlines: list[Reason]
+
+    @property
+    def key(self) -> tuple:
+        rank, tie = self.summary.rank, self.summary.tie
+        if self.deadlines and self.deadlines[0].rank < rank:
+            rank, tie = self.deadlines[0].rank, self.deadlines[0].tie
+        return (rank, tie)
+
+    @property
+    def ranks(self) -> set[int]:
+        return set(self.summary.ranks) | {d.rank for d in self.deadlines}
 
 
 def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.date | None = None,
-                      purpose: str = "caseload") -> Caseload:
-    """The user's visible cases with their series and signals, ordered by need; one
-    read of the database (a fixed number of queries) and one LIST entry in the log."""
+                      purpose: str = "caseload", page: int | str | None = 1,
+                      per_page: int = PER_PAGE) -> Caseload:
+    """The user's visible cases ordered by need, the asked-for page of them with their
+    series and signals; a fixed number of queries (plus the recomputing of cases
+    whose ratings changed) and one LIST entry in the log naming the cases shown."""
     filters = filters or Filters()
     today = today or timezone.localdate()
     mine_first = user.role == Role.CASEWORKER
+    lang = current_language()
     with transaction.atomic():
-        cases = _filtered(cases_visible_to(user), filters).select_related("team").prefetch_related(
-            "persons", "interventions", "caseworkers", "meetings",
-            "ratings__instrument", "ratings__person", "ratings__rater", "missing_ratings",
-        ).order_by("family_name", "id")
-        cases = list(cases)
-        in_force = in_force_memo({c.organisation_id for c in cases})
-        rows = [_row(case, user, today, in_force) for case in cases]
+        visible = _filtered(cases_visible_to(user), filters)
+        found = list(visible.annotate(is_mine=Exists(Case.caseworkers.through.objects.filter(
+            case_id=OuterRef("pk"), user_id=user.pk))).values_list(
+            "pk", "organisation_id", "family_name", "phase", "opened_on", "is_mine"))
+        summaries = fresh_summaries({pk: org for pk, org, *_rest in found},
+                                    visible.values("pk"))
+        entries = []
+        for pk, _org, family_name, phase, opened_on, is_mine in found:
+            summary = summaries[pk]
+            entries.append(_Entry(pk, family_name, is_mine, summary, _deadline_reasons(
+                phase, opened_on, summary, today)))
+        if filters.signal in SIGNAL_FILTERS:
+            wanted = SIGNAL_FILTERS[filters.signal]
+            entries = [e for e in entries if e.ranks & wanted or (REST in wanted and not e.ranks)]
+        entries.sort(key=lambda e: (mine_first and not e.is_mine, *e.key, e.family_name, e.pk))
+        shown = Paginator(entries, per_page).get_page(page)
+        cases = {c.pk: c for c in Case.objects.filter(pk__in=[e.pk for e in shown])
+                 .select_related("team", "figures").prefetch_related("persons", "caseworkers")}
+        rows = [_row(cases[e.pk], e, lang) for e in shown]
         record(user, AccessAction.LIST, "case", purpose=purpose,
-               detail={"case_ids": [c.pk for c in cases], "searched": bool(filters.q),
+               detail={"case_ids": [row.case.pk for row in rows], "searched": bool(filters.q),
                        # The search text may name a family: only that there was one is logged.
                        "filters": {k: v for k, v in vars(filters).items()
-                                   if k != "q" and v not in ("", None, False)}})
-    if filters.signal in SIGNAL_FILTERS:
-        wanted = SIGNAL_FILTERS[filters.signal]
-        rows = [r for r in rows if any(x.rank in wanted for x in r.reasons) or
-                (REST in wanted and not r.reasons)]
-    rows.sort(key=lambda r: (mine_first and not r.is_mine, r.rank,
-                             r.reason.tie if r.reason else 0, r.case.family_name, r.case.pk))
-    return Caseload(rows=rows, mine_first=mine_first, show_caseworker=user.role != Role.CASEWORKER)
+                                   if k != "q" and v not in ("", None, False)},
+                       **({"page": shown.number} if shown.number > 1 else {})})
+    return Caseload(rows=rows, mine_first=mine_first, show_caseworker=user.role != Role.CASEWORKER,
+                    total=len(entries), page=shown)
 
 
 def _filtered(cases, f: Filters):
@@ -227,95 +281,41 @@ def _filtered(cases, f: Filters):
     return cases
 
 
+def _deadline_reasons(phase: str, opened_on: datetime.date, summary: Summary,
+                      today: datetime.date) -> list[Reason]:
+    """The Barnets lov deadlines coming or passed today, from the case's facts."""
+    starts = [summary.first_intervention] if summary.first_intervention else []
+    meetings = [summary.last_meeting] if summary.last_meeting else []
+    return [Reason("deadline", DEADLINE, "red" if state == deadlines.PASSED else "yellow",
+                   {"which": deadline.kind, "state": state, "due": deadline.due,
+                    "days": abs(deadline.days_left(today))},
+                   tie=deadline.due.toordinal())
+            for deadline, state in deadlines.open_deadlines(phase, opened_on, starts, meetings,
+                                                            today)]
 
 
-def _row(case: Case, user, today: datetime.date, in_force) -> CaseloadRow:
-    data = case_series(case, in_force=in_force)
-    caseworkers = list(case.caseworkers.all())
-    return CaseloadRow(
-        case=case, is_mine=any(u.pk == user.pk for u in caseworkers), caseworkers=caseworkers,
-        children=_children(case, data), reasons=_reasons(case, data, today, current_language()),
-    )
-
-
-def _reasons(case: Case, data: CaseData, today: datetime.date, lang: str) -> list[Reason]:
-    """Why the case needs attention, most urgent first: the case page's own signals
-    (fokus.insights.signals.case_signals, which apply fokus.outcomes.rules) placed in
-    the caseload's order, and the deadlines."""
-    found: list[Reason] = []
-    _tracks, signals = case_signals(data, lang, prompts={})
-    low_alliance = {sig.who for sig in signals if sig.kind == SignalKind.LOW_ALLIANCE}
-    for sig in signals:
-        v = sig.values
-        if sig.kind == SignalKind.NOT_ON_TRACK:
-            found.append(Reason(sig.kind, RED if sig.colour == "red" else YELLOW, sig.colour,
-                                {"name": v["name"], "last": v["last"], "expected": v["expected"]},
-                                tie=to_tenths(v["last"]) - to_tenths(v["expected"])))
-        elif sig.kind == SignalKind.DETERIORATION:
-            found.append(Reason(sig.kind, DETERIORATION, "red",
-                                {"name": v["name"], "intake": v["intake"], "last": v["last"]},
-                                tie=to_tenths(v["last"]) - to_tenths(v["intake"])))
-        elif sig.kind == SignalKind.FACES_SAD:
-            found.append(Reason(sig.kind, YELLOW, sig.colour, v, tie=1000 + v["last"]))
-        elif sig.kind in (SignalKind.LOW_ALLIANCE, SignalKind.FALLING_ALLIANCE) and v.get("faces"):
-            found.append(Reason(sig.kind, ALLIANCE, sig.colour, v, tie=1000 + v["last"]))
-        elif sig.kind == SignalKind.LOW_ALLIANCE:
-            found.append(Reason(sig.kind, ALLIANCE, "red",
-                                {"name": v["name"], "last": v["last"], "previous": None},
-                                tie=to_tenths(v["last"])))
-        elif sig.kind == SignalKind.FALLING_ALLIANCE and sig.who not in low_alliance:
-            found.append(Reason(sig.kind, ALLIANCE, "yellow",
-                                {"name": v["name"], "last": v["last"], "previous": v["previous"]},
-                                tie=1000 + to_tenths(v["last"])))
-        elif sig.kind == SignalKind.NO_RATING:
-            found.append(Reason(sig.kind, NO_RATING, sig.colour, v))
-    for deadline, state in deadlines.open_deadlines(
-            case.phase, case.opened_on, [i.start for i in case.interventions.all()],
-            [m.held_on for m in data.meetings], today):
-        found.append(Reason("deadline", DEADLINE, "red" if state == deadlines.PASSED else "yellow",
-                            {"which": deadline.kind, "state": state, "due": deadline.due,
-                             "days": abs(deadline.days_left(today))},
-                            tie=deadline.due.toordinal()))
-    found.sort(key=lambda r: r.key)
-    return found
-
-
-def _children(case: Case, data: CaseData) -> list[ChildLine]:
-    lines = []
-    for person in case.persons.all():
+def _row(case: Case, entry: _Entry, lang: str) -> CaseloadRow:
+    """The row of a case whose figures are fresh (fresh_summaries), names put back."""
+    data = case.figures.data
+    persons = list(case.persons.all())
+    names = {p.pk: p.first_name for p in persons}
+    reasons = [Reason(r["kind"], r["rank"], r["colour"], named(r["values"], names, lang), r["tie"])
+               for r in data["reasons"]] + entry.deadlines
+    reasons.sort(key=lambda r: r.key)
+    children = []
+    for person in persons:
         if person.role != PersonRole.CHILD:
             continue
-        line = ChildLine(person)
-        for x in data.outcome:
-            if x.person_id == x.rater_id == person.pk:
-                line.outcome = x
-                line.track = track_of(x, data.settings, data.model)
-                line.spark = _spark(x)
-        for x in data.alliance:
-            if x.person_id == x.rater_id == person.pk:
-                line.alliance = x
-                low, falling = alliance_flags(x, data.settings)
-                line.alliance_word = "low" if low else "falling" if falling else "good"
-        for x in data.faces:
-            if x.person_id == x.rater_id == person.pk:
-                faces = [int(p.total) for p in x.points]
-                if x.measures == rules.OUTCOME:
-                    line.faces = faces
-                else:
-                    line.alliance_faces = faces
-        lines.append(line)
-    return lines
-
-
-def _spark(x: Series) -> Spark:
-    """The series drawn on 0-40 in a SPARK_W x SPARK_H box (y grows downwards)."""
-    n = len(x.points)
-    step = SPARK_W / (n - 1) if n > 1 else 0
-
-    def y(total: float) -> float:
-        return round(SPARK_H - total / 40 * SPARK_H, 1)
-
-    xs = [round(i * step, 1) if n > 1 else SPARK_W / 2 for i in range(n)]
-    ys = [y(p.total) for p in x.points]
-    return Spark(" ".join(f"{a},{b}" for a, b in zip(xs, ys, strict=True)), xs[-1], ys[-1],
-                 y(x.cutoff) if x.cutoff is not None else None)
+        stored = data["children"].get(str(person.pk), {})
+        line = ChildLine(person, colour=stored.get("colour"), faces=stored.get("faces", []),
+                         alliance_faces=stored.get("alliance_faces", []),
+                         alliance_word=stored.get("alliance_word", ""))
+        if stored.get("outcome"):
+            line.outcome = Line(**stored["outcome"])
+            line.spark = Spark(**stored["spark"])
+        if stored.get("alliance"):
+            line.alliance = Line(**stored["alliance"])
+        children.append(line)
+    caseworkers = list(case.caseworkers.all())
+    return CaseloadRow(case=case, is_mine=entry.is_mine, caseworkers=caseworkers,
+                       children=children, reasons=reasons)

@@ -5,6 +5,7 @@ the meeting model stays the rating engineer's.
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -100,3 +101,40 @@ class TeamDecision(models.Model):
     @property
     def who(self) -> str:
         return self.who_user.display_name if self.who_user_id else self.who_text
+
+
+class CaseFigures(models.Model):
+    """What the caseload and the board show of a case, computed ahead from its ratings
+    by fokus.insights.case_figures (the case page's own series and signals), so that a
+    list of hundreds of cases is not computed on every request.
+
+    `stamp` names the inputs the figures were computed from (the number and the
+    newest id of the case's ratings, meetings, missing ratings, people and
+    interventions, the organisation's FIT settings and ETR sets, the code's rules);
+    a page compares it with the case's stamp now and recomputes a case whose inputs
+    changed before it shows it. No names: people are referred to by id, and their
+    names are read when the page is drawn. Written only by case_figures.store_figures."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, primary_key=True,
+                                related_name="figures")
+    stamp = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+    # The caseload's order: the most urgent FIT reason's rank and tie, and every rank
+    # that fires (the signal filter); the Barnets lov deadlines are added when read.
+    rank = models.PositiveSmallIntegerField()
+    tie = models.FloatField(default=0)
+    ranks = models.JSONField(default=list)
+    # The board's order ([colour, kind, -reds, -reasons]), or null: not on the board.
+    board_key = models.JSONField(null=True, blank=True)
+    # The dates the deadlines need.
+    last_meeting = models.DateField(null=True, blank=True)
+    first_intervention = models.DateField(null=True, blank=True)
+    # The children's lines, the reasons and the board's rows (see case_figures).
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("case figures")
+        verbose_name_plural = _("case figures")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

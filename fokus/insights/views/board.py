@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from fokus.insights import actions
 from fokus.insights.board import board_cases, get_board_for_user, team_for_user
+from fokus.insights.views.case import page_links
 from fokus.lib.forms import DateInput, parse_id
 
 
@@ -48,6 +49,12 @@ def _prefix(case_pk) -> str:
     return f"c{case_pk}"
 
 
+def _page_query(page) -> str:
+    """Back to the page of the board the decision was made on."""
+    number = parse_id(page)
+    return f"?page={number}" if number and number > 1 else ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def board(request, team_id: int):
@@ -74,8 +81,9 @@ def board(request, team_id: int):
                 flash.success(request, _("The decision for %(family)s was saved.")
                               % {"family": case.family_name})
                 return redirect(reverse("insights:board", kwargs={"team_id": team.pk})
-                                + f"#case-{case.pk}")
-    found = get_board_for_user(request.user, team_id)
+                                + _page_query(request.POST.get("page")) + f"#case-{case.pk}")
+    page = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
+    found = get_board_for_user(request.user, team_id, page=page)
     if bound is not None and not any(bound.prefix == _prefix(r.case.pk) for r in found.rows):
         for message in [e for errors in bound.errors.values() for e in errors]:
             flash.error(request, message)
@@ -87,7 +95,7 @@ def board(request, team_id: int):
             row.form = DecisionForm(members=found.members, prefix=_prefix(row.case.pk))
     return render(request, "insights/board.html", {
         "board": found, "team": found.team, "rows": found.rows,
-        "unsaved": bound})
+        "unsaved": bound, **page_links(request, found.page)})
 
 
 @login_required

@@ -30,9 +30,19 @@ def case_list(request):
             "pseudonymised_rows": access.list_pseudonymised_cases(request.user)})
     form = CaseloadForm(request.GET or None, members=team_members_for(request.user))
     filters = form.filters()
+    caseload = caseload_for_user(request.user, filters, page=request.GET.get("page"))
     return render(request, "insights/case_list.html", {
-        "form": form, "filters": filters, "caseload": caseload_for_user(request.user, filters),
+        "form": form, "filters": filters, "caseload": caseload, **page_links(request, caseload.page),
     })
+
+
+def page_links(request, page) -> dict:
+    """The page numbers to link to, and the query (filters, search) every link keeps."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"page_query": query.urlencode() + "&" if query else "",
+            "page_numbers": list(page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1))}
 
 
 @login_required

@@ -4,6 +4,7 @@ Refuses (exit status 1) when the database already has an organisation; with
 --if-empty it then does nothing and exits 0, which is what `make demo` uses.
 """
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fokus.demo.generator import DemoDataExists, existing_data_reason, generate_demo
@@ -37,3 +38,4 @@ class Command(BaseCommand):
             if options["if_empty"]:
                 return
             raise CommandError(str(exc)) from exc
+        call_command("refresh-figures", stdout=self.stdout)  # the caseload's figures, ahead

@@ -1,6 +1,7 @@
 """fokus demo-municipality: a big generated municipality in PostgreSQL, for benchmarks."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fokus.demo.municipality import NeedsPostgres, generate_municipality
@@ -25,3 +26,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in summary.lines():
             self.stdout.write(line)
+        call_command("refresh-figures", stdout=self.stdout)  # the caseload's figures, ahead
