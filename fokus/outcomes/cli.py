@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import pandas as pd
 
-    from .engine import alliance_counts_from_csv, series_from_csv
+    from .engine import series_from_csv
     from .etr import DEFAULT_MODEL
     from .ratings_csv import read_ratings_csv
 
@@ -338,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.missing}: line 1: missing column(s) {', '.join(sorted(missing_absent))}",
               file=sys.stderr)
         return 2
-    counts = alliance_counts_from_csv(args.input, settings) if result.path == "duckdb" else None
+    # The DuckDB path counts the alliance ratings in the same scan of the file.
+    counts = result.alliance
     if counts is None:  # the reference path: the pandas frame, as before
         try:
             read = read_ratings_csv(args.input)

@@ -156,3 +156,25 @@ def test_sql_path_with_missing_ratings_and_group_columns(tmp_path):
     result = series_from_csv(path, engine="sql", missing=missing, group_columns=["intervention"])
     assert result.path == "duckdb"
     pd.testing.assert_frame_equal(result.series, expected)
+
+
+def test_the_scan_keeps_file_order(tmp_path):
+    # The table's rowid is the file order only if no operator between the CSV reader
+    # and the table can reorder rows: DuckDB plans `x IN (a, b, c, ...)` as a hash
+    # join, which does in a parallel scan (a small file is read by one thread, so the
+    # other tests would not notice; bench/cli_bench.py's file would).
+    import duckdb
+
+    from fokus.outcomes.engine import _plain_columns, _scan_query, _source
+
+    path = write(tmp_path, ROWS)
+    con = duckdb.connect()
+    source = _source(str(path))
+    columns = _plain_columns(con, source, None)
+    assert columns is not None
+    names, extra = columns
+    plan = "\n".join(str(row[1]) for row in con.execute(
+        f"EXPLAIN CREATE TABLE t AS {_scan_query(names, extra, source)}").fetchall())
+    assert "READ_CSV" in plan.upper()
+    for operator in ("JOIN", "ORDER", "AGGREGATE", "WINDOW"):
+        assert operator not in plan.upper(), plan

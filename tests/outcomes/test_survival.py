@@ -46,3 +46,73 @@ def test_censoring_rule_from_series():
     assert km["curve"]["survival"][km["curve"]["days"].index(14.0)] == pytest.approx(1 / 3)
     assert km["median_days"] == 14
     assert set(time_to_wellbeing(out, by="team_id")) == {"T1"}
+
+
+def _lifelines_km(durations, reached, label="all"):
+    """kaplan_meier as it was computed with lifelines' KaplanMeierFitter: the reference."""
+    import math
+
+    import numpy as np
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    def finite(x):
+        return None if x is None or not math.isfinite(x) else float(x)
+
+    kmf = KaplanMeierFitter(label=label)
+    kmf.fit(np.asarray(durations, dtype=np.float64),
+            event_observed=np.asarray(reached, dtype=bool))
+    ci = median_survival_times(kmf.confidence_interval_)
+    curve = kmf.survival_function_.iloc[:, 0]
+    band = kmf.confidence_interval_
+    return {
+        "median_days": finite(float(kmf.median_survival_time_)),
+        "median_low": finite(float(ci.iloc[0, 0])),
+        "median_high": finite(float(ci.iloc[0, 1])),
+        "curve": {
+            "days": [float(x) for x in curve.index],
+            "survival": [float(x) for x in curve.to_numpy()],
+            "low": [float(x) for x in band.iloc[:, 0].to_numpy()],
+            "high": [float(x) for x in band.iloc[:, 1].to_numpy()],
+        },
+    }
+
+
+def _km_cases():
+    import numpy as np
+
+    rng = np.random.default_rng(20261126)
+    cases = [
+        ([10, 20, 30, 40, 50], [True] * 5),
+        ([10, 20, 30, 40], [True, False, True, True]),
+        ([10, 20, 30], [True, False, False]),
+        ([0, 0, 7, 7, 14], [True, False, True, True, False]),  # events at day 0, ties
+        ([5], [True]), ([5], [False]), ([3, 3, 3], [True, True, True]),
+        ([1, 2, 3, 4], [False] * 4),  # nobody reached
+        ([-2, 4, 9], [True, False, True]),  # a negative duration moves the entry time
+    ]
+    for n in (2, 7, 40, 300, 3000):
+        for p in (0.05, 0.5, 0.95):
+            days = rng.integers(0, 400 if n > 100 else 60, n)
+            cases.append((days.tolist(), (rng.random(n) < p).tolist()))
+    return cases
+
+
+@pytest.mark.parametrize("case", range(len(_km_cases())))
+def test_kaplan_meier_is_lifelines_to_the_bit(case):
+    durations, reached = _km_cases()[case]
+    ours = kaplan_meier(durations, reached)
+    theirs = _lifelines_km(durations, reached)
+    assert ours["n"] == len(durations) and ours["n_reached"] == sum(reached)
+    for key, value in theirs.items():
+        assert ours[key] == value, key  # exact: the same floats, not approximately
+
+
+def test_the_interval_constants_are_scipys():
+    from scipy import stats
+
+    from fokus.outcomes import summary
+
+    assert summary.Z95 == float(stats.norm.ppf(0.975))
+    for n in (2, 3, 5, 30, 31, 1000, 123457):
+        assert summary.t_quantile(n - 1) == float(stats.t.ppf(0.975, n - 1))
