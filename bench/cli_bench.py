@@ -7,14 +7,19 @@
 Prints, in one run on the same file (bench/outcomes_bench.py generates it, cached
 under ./var/bench/):
 
-- start-up: `fokus outcomes --help`, and the import of what a run needs, each the
-  median of five fresh interpreters, next to a bare `python -c pass`;
-- the series JSON: the records and json.dumps (as before) against the text written
-  by column (cli.series_json), in this process, and that both give the same text;
+- the file: size and rows;
+- start-up: `fokus outcomes --help`, the imports before the work starts (the
+  command, DuckDB and the scan: DuckDB starts on the file then, while pandas,
+  scipy and the rest load in a thread) and the import of everything a run
+  needs, each the median of five fresh interpreters, next to `python -c pass`;
+- the series JSON: the records and json.dumps against the text written by
+  column (cli.series_json), in this process, and that both give the same text;
+- the stages of one in-process run;
 - end to end: `python -m fokus outcomes --input FILE --by team_id --json > /dev/null`
-  (median of --repeat runs), with the stage timings of one in-process run;
-- DuckDB's plain read of the same file (every column parsed into a table) in the
-  same run: the floor of any command that reads the file.
+  (median of --repeat runs), and the speed-up against the recorded baseline
+  (BASELINE, 14.6 s at 101,228 series before this work);
+- DuckDB's plain read of the same file in the same run (every column parsed
+  into a table, and a bare count(*)): the floor of any command that reads it.
 
 --compare-with DIR runs the start-up and end-to-end figures also with the fokus
 package in DIR (e.g. `git archive <commit> fokus | tar -x -C DIR`), for before/after.
@@ -37,6 +42,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 NEEDED = ("import fokus.outcomes.cli, fokus.outcomes.engine, fokus.outcomes.summary, "
           "fokus.outcomes.survival, duckdb")
+# What `fokus outcomes --input` imports before DuckDB starts on the file.
+BEFORE_WORK = "import fokus.outcomes.cli, fokus.outcomes.scan, duckdb"
+# End to end at the default file (2.5 million ratings, 101,228 series) before the
+# work of issue 9 part 8 (commit b3af6dd), on the 2-core machine the issue names.
+BASELINE = 14.6
 
 
 def _wall(argv: list[str], cwd: Path, runs: int) -> float:
@@ -54,11 +64,14 @@ def _wall(argv: list[str], cwd: Path, runs: int) -> float:
 
 def startup(cwd: Path, runs: int = 5) -> dict[str, float]:
     py = sys.executable
-    return {
+    figures = {
         "python -c pass": _wall([py, "-c", "pass"], cwd, runs),
         "fokus outcomes --help": _wall([py, "-m", "fokus", "outcomes", "--help"], cwd, runs),
-        "import what a run needs": _wall([py, "-c", NEEDED], cwd, runs),
     }
+    if (cwd / "fokus" / "outcomes" / "scan.py").exists():
+        figures["imports before the work starts"] = _wall([py, "-c", BEFORE_WORK], cwd, runs)
+    figures["import everything a run needs"] = _wall([py, "-c", NEEDED], cwd, runs)
+    return figures
 
 
 def end_to_end(path: Path, cwd: Path, runs: int) -> float:
@@ -69,23 +82,24 @@ def end_to_end(path: Path, cwd: Path, runs: int) -> float:
 def stages(path: Path) -> tuple[dict[str, float], int]:
     """One run in this process, by stage (the same calls as cli.main)."""
     from fokus.outcomes import cli
-    from fokus.outcomes.engine import alliance_counts_from_csv, series_from_csv
+    from fokus.outcomes.engine import series_from_csv
+    from fokus.outcomes.scan import scan_csv
 
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    result = series_from_csv(path)
+    scanned = scan_csv(path, timings=out)
+    result = series_from_csv(path, scanned=scanned, timings=out)
     t1 = time.perf_counter()
-    counts = alliance_counts_from_csv(path)
+    assert result.path == "duckdb" and result.alliance is not None
+    output = cli.build_output(result.series, result.alliance, "team_id", [], records=False)
     t2 = time.perf_counter()
-    output = cli.build_output(result.series, counts, "team_id", [], records=False)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for chunk in cli.json_chunks(output):
+            sink.write(chunk)
     t3 = time.perf_counter()
-    text = cli.json_text(output)
-    t4 = time.perf_counter()
-    out["read, validate, series (DuckDB)"] = t1 - t0
-    out["alliance counts (DuckDB, 2nd scan)"] = t2 - t1
-    out["summaries, groups, time to wellbeing"] = t3 - t2
-    out["JSON text"] = t4 - t3
-    del text
+    out["series and alliance counts, total"] = t1 - t0
+    out["summaries, groups, time to wellbeing"] = t2 - t1
+    out["JSON written"] = t3 - t2
     return out, len(result.series)
 
 
@@ -109,17 +123,21 @@ def json_build(path: Path) -> tuple[float, float, bool]:
     return statistics.median(before), statistics.median(now), old == new
 
 
-def duckdb_plain_read(path: Path) -> float:
-    """Every column of the file parsed into a DuckDB table: the floor of reading it."""
+def duckdb_plain_read(path: Path) -> tuple[float, float]:
+    """Seconds for every column of the file parsed into a DuckDB table (the floor of
+    reading it), and for a bare count(*) over it."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     start = time.perf_counter()
     con.execute(f"CREATE TABLE r AS SELECT * FROM read_csv('{path}', header = true)")  # noqa: S608
-    elapsed = time.perf_counter() - start
+    table = time.perf_counter() - start
+    start = time.perf_counter()
+    con.execute(f"SELECT count(*) FROM read_csv('{path}', header = true)").fetchone()  # noqa: S608
+    count = time.perf_counter() - start
     con.close()
-    return elapsed
+    return table, count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     path = BENCH_DIR / f"ratings_{args.ratings}.csv"
     if not path.exists():
         generate(args.ratings, path)
-    print(f"file: {path.name}, {path.stat().st_size / 2**20:,.0f} MiB; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    with open(path, "rb") as fh:
+        rows = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 24), b"")) - 1
+    print(f"file: {path.name}, {path.stat().st_size / 2**20:,.0f} MiB, {rows:,} ratings; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     trees = [("now", ROOT)] + ([("before", args.compare_with)] if args.compare_with else [])
 
     for label, tree in trees:
@@ -151,9 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"stages at {n_series:,} series: "
           + ", ".join(f"{k} {v:.2f} s" for k, v in timed.items()))
     for label, tree in trees:
+        seconds = end_to_end(path, tree, args.repeat)
+        versus = (f", {BASELINE / seconds:.1f}x faster than the recorded {BASELINE} s"
+                  if args.ratings == 2_500_000 else "")
         print(f"end to end ({label}): fokus outcomes --input --by team_id --json "
-              f"{end_to_end(path, tree, args.repeat):.2f} s")
-    print(f"DuckDB plain read of the same file: {duckdb_plain_read(path):.2f} s")
+              f"{seconds:.2f} s (median of {args.repeat}){versus}")
+    table, count = duckdb_plain_read(path)
+    print(f"DuckDB plain read of the same file: every column into a table {table:.2f} s, "
+          f"count(*) {count:.2f} s; load average now {os.getloadavg()[0]:.1f}")
     return 0
 
 

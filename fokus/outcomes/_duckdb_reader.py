@@ -29,40 +29,9 @@ from .ratings_csv import (
     PICTORIAL_INSTRUMENTS,
     REQUIRED_COLUMNS,
 )
+from .scan import _line_count, _quote, _sql_list
 
 NO_DATE = -2_000_000_000  # a missing birth date in the integer day column
-
-
-def _line_count(path: str) -> int:
-    """Lines in the file (a last line without a newline counts).
-
-    Read in 16 MiB blocks into one reused buffer and counted in C; not through
-    mmap, whose file pages would all count in the process's resident memory.
-    """
-    block = bytearray(1 << 24)
-    view = memoryview(block)
-    count = 0
-    last = b""
-    size = 0
-    with open(path, "rb", buffering=0) as fh:
-        while True:
-            got = fh.readinto(block)
-            if not got:
-                break
-            size += got
-            count += block.count(b"\n", 0, got)
-            last = bytes(view[got - 1:got])
-    if size == 0:
-        return 0
-    return count + (0 if last == b"\n" else 1)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def read_clean_with_duckdb(source: str | PathLike[str]) -> pd.DataFrame | None:

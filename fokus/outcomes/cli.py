@@ -10,6 +10,9 @@ import argparse
 import json
 import math
 import sys
+import threading
+from collections.abc import Iterator
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .settings import DEFAULT_SETTINGS, OutcomeSettings  # the standard library only
@@ -167,13 +170,23 @@ def _column_json(column: pd.Series, prefix: str = "") -> list[str]:
 
 def series_json(series: pd.DataFrame, extra: list[str]) -> str:
     """json.dumps(series_records(series, extra), ensure_ascii=False), built by column."""
+    return "".join(series_json_chunks(series, extra))
+
+
+def series_json_chunks(series: pd.DataFrame, extra: list[str],
+                       rows: int = 10_000) -> Iterator[str]:
+    """series_json's text in pieces of `rows` series each, so that a writer need not
+    hold (and copy) the whole text at once."""
     fields = [f for f in SERIES_FIELDS if f in series.columns] + extra
     n = len(series)
     if not n:
-        return "[]"
+        yield "[]"
+        return
     if not fields:
-        return "[" + ", ".join(["{}"] * n) + "]"
-    # One flat list of pieces, each `"key": value` with its separator, joined once.
+        yield "[" + ", ".join(["{}"] * n) + "]"
+        return
+    # One flat list of pieces, each `"key": value` with its separator, joined a chunk
+    # of rows at a time.
     width = len(fields)
     parts: list[str] = [""] * (width * n)
     for j, name in enumerate(fields):
@@ -181,7 +194,9 @@ def series_json(series: pd.DataFrame, extra: list[str]) -> str:
                                        + _encode_str(name) + ": ")
     parts[0] = "[{" + parts[0][4:]
     parts.append("}]")
-    return "".join(parts)
+    step = width * rows
+    for start in range(0, len(parts), step):
+        yield "".join(parts[start:start + step])
 
 
 class SeriesTable:
@@ -196,6 +211,9 @@ class SeriesTable:
 
     def json(self) -> str:
         return series_json(self.series, self.extra)
+
+    def json_chunks(self) -> Iterator[str]:
+        return series_json_chunks(self.series, self.extra)
 
     def __len__(self) -> int:
         return len(self.series)
@@ -276,13 +294,30 @@ def _dumps(value: Any) -> str:
 
 def json_text(output: dict[str, Any]) -> str:
     """The output as one line of JSON: settings, series, then the rest in their order."""
+    return "".join(json_chunks(output))
+
+
+def json_chunks(output: dict[str, Any]) -> Iterator[str]:
+    """json_text in pieces (the series a few thousand at a time): what the command writes."""
     # The series records are built plain already (or written by column); convert the rest.
     plain = _plain({k: v for k, v in output.items() if k not in ("settings", "series")})
     series = output["series"]
-    series_text = series.json() if isinstance(series, SeriesTable) else _dumps(series)
     rest = _dumps(plain)[1:-1]  # the other members, without the braces
-    return ('{"settings": ' + _dumps(_plain(output["settings"])) + ', "series": ' + series_text
-            + (", " + rest if rest else "") + "}\n")
+    yield '{"settings": ' + _dumps(_plain(output["settings"])) + ', "series": '
+    if isinstance(series, SeriesTable):
+        yield from series.json_chunks()
+    else:
+        yield _dumps(series)
+    yield (", " + rest if rest else "") + "}\n"
+
+
+def _load_engine() -> None:
+    """Import what the command needs after the scan (in a thread, during the scan)."""
+    try:
+        for name in ("engine", "summary", "survival"):
+            import_module(f".{name}", __package__)
+    except Exception:  # noqa: BLE001, S110 - the main thread imports them again and reports
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,6 +331,16 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
+    # The work starts at once: DuckDB scans the file while pandas, scipy and the rest
+    # of the engine load in another thread (DuckDB releases the GIL while it runs).
+    from .scan import scan_csv
+
+    loader = threading.Thread(target=_load_engine, name="fokus-outcomes-load", daemon=True)
+    loader.start()
+    try:
+        scanned = scan_csv(args.input)
+    finally:
+        loader.join()
     import pandas as pd
 
     from .engine import series_from_csv
@@ -320,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     # Every extra column is a group column, as build_series does by default,
     # so the series records list the same columns as before.
     try:
-        result = series_from_csv(args.input, settings, model, missing=missing)
+        result = series_from_csv(args.input, settings, model, missing=missing, scanned=scanned)
     except OSError as exc:
         print(f"cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
@@ -349,7 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         counts = alliance_counts(read.ratings, settings)
     output = build_output(result.series, counts, args.by, args.exclude, settings, model,
                           records=False)
-    write_output(output, args.json, sys.stdout)
+    if args.json:
+        for chunk in json_chunks(output):
+            sys.stdout.write(chunk)
+    else:
+        write_output(output, False, sys.stdout)
     return 0
 
 

@@ -21,18 +21,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .rules import FACES_INSTRUMENTS, LINES, OUTCOME, OUTCOME_INSTRUMENTS, SCALES
+from .columns import (
+    FOUR_LINE_INSTRUMENTS,
+    INSTRUMENTS,
+    ITEM_COLUMNS,
+    KNOWN_COLUMNS,
+    NEEDS_BIRTH_DATE,
+    PICTORIAL_INSTRUMENTS,
+    REQUIRED_COLUMNS,
+)
+from .rules import OUTCOME_INSTRUMENTS
 
-FOUR_LINE_INSTRUMENTS = tuple(code for code, scale in SCALES.items() if scale.kind == LINES)
-PICTORIAL_INSTRUMENTS = FACES_INSTRUMENTS
-INSTRUMENTS = FOUR_LINE_INSTRUMENTS + PICTORIAL_INSTRUMENTS
-# Instruments that measure outcome and so need the birth date for the age group.
-NEEDS_BIRTH_DATE = tuple(code for code, scale in SCALES.items() if scale.measures == OUTCOME)
 __all__ = ["FOUR_LINE_INSTRUMENTS", "INSTRUMENTS", "NEEDS_BIRTH_DATE", "OUTCOME_INSTRUMENTS",
            "PICTORIAL_INSTRUMENTS", "ReadResult", "RowError", "read_ratings_csv"]
-REQUIRED_COLUMNS = ("case_id", "person_id", "rater_id", "instrument", "date")
-ITEM_COLUMNS = ("item1", "item2", "item3", "item4")
-KNOWN_COLUMNS = REQUIRED_COLUMNS + ("birth_date",) + ITEM_COLUMNS + ("total",)
 
 _NUMBER = re.compile(r"^[+-]?(\d+)(?:[.,](\d*))?$|^[+-]?[.,](\d+)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

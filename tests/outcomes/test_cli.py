@@ -139,7 +139,7 @@ def _reference_json(path, by):
     from fokus.outcomes.series import build_series
     from fokus.outcomes.settings import DEFAULT_SETTINGS
 
-    read = read_ratings_csv(path)
+    read = read_ratings_csv(path, engine="pandas")  # the pandas reader only
     assert not read.errors
     series = build_series(read.ratings, DEFAULT_SETTINGS, DEFAULT_MODEL)
     alerts = srs_alerts(read.ratings, DEFAULT_SETTINGS)
@@ -217,16 +217,23 @@ def test_json_equals_the_reference_path(tmp_path, capsys, seed, by, untrimmed):
     path = tmp_path / "ratings.csv"
     path.write_text("\n".join([header, *_generated_lines(seed, untrimmed)]) + "\n",
                     encoding="utf-8")
-    # The clean files stream (DuckDB); an untrimmed alliance id leaves the
-    # alliance figures to the reference frame.
-    assert series_from_csv(path).path == "duckdb"
+    # The clean files stream (DuckDB), series and alliance counts from one scan; an
+    # untrimmed alliance id leaves the alliance figures to the reference frame.
+    fast = series_from_csv(path)
+    assert fast.path == "duckdb"
+    assert (fast.alliance is None) == untrimmed
     code = main(["--input", str(path), *(["--by", by] if by else []), "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out == _reference_json(path, by)
+    # Not trivially equal: many series, every kind of figure, groups when asked.
     data = json.loads(out)
+    assert len(data["series"]) > 40 and data["summary"]["n_eligible"] > 20
     assert data["alliance"]["n_drops"] > 0 and data["alliance"]["n_below_cutoff"] > 0
+    assert data["summary"]["time_to_wellbeing"]["n_reached"] > 0
     assert ("groups" in data) == bool(by)
+    if by:
+        assert len(data["groups"]) > 2
 
 
 def test_reference_path_file_gives_the_same_json(tmp_path, capsys):
@@ -379,3 +386,22 @@ def test_an_unreadable_file_is_exit_2(tmp_path, capsys):
     assert main(["--input", str(missing), "--json"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and f"cannot read {missing}" in err
+
+
+def test_the_scan_starts_without_pandas():
+    # `fokus outcomes --input` starts DuckDB on the file before pandas, scipy and the
+    # rest of the engine load (they load in a thread meanwhile): the scan module
+    # needs none of them.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = ("import sys\n"
+            "import fokus.outcomes.scan\n"
+            "heavy = {'scipy', 'lifelines', 'statsmodels', 'pandas', 'django'}\n"
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,  # noqa: S603
+                          cwd=repo, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

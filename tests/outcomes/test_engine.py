@@ -165,7 +165,7 @@ def test_the_scan_keeps_file_order(tmp_path):
     # other tests would not notice; bench/cli_bench.py's file would).
     import duckdb
 
-    from fokus.outcomes.engine import _plain_columns, _scan_query, _source
+    from fokus.outcomes.scan import _plain_columns, _scan_query, _source
 
     path = write(tmp_path, ROWS)
     con = duckdb.connect()
