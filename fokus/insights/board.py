@@ -172,7 +172,7 @@ def board_cases(user, team):
 
 
 def get_board_for_user(user, team_id, *, purpose: str = "team board",
-                       page: int | str | None = 1, per_page: int = PER_PAGE) -> Board:
+                       page: int | str | None = 1, per_page: int | None = None) -> Board:
     """The team's board, if the user may act for the team; else 404 (logged)."""
     team = team_for_user(user, team_id, purpose=purpose)
     lang = current_language()
@@ -182,7 +182,7 @@ def get_board_for_user(user, team_id, *, purpose: str = "team board",
         summaries = fresh_summaries({pk: org for pk, org, _name in found}, cases.values("pk"))
         on_board = sorted(((summaries[pk].board_key, name, pk) for pk, _org, name in found
                            if summaries[pk].board_key is not None))
-        shown = Paginator(on_board, per_page).get_page(page)
+        shown = Paginator(on_board, per_page or PER_PAGE).get_page(page)
         by_pk = {c.pk: c for c in Case.objects.filter(pk__in=[pk for *_k, pk in shown])
                  .select_related("team", "organisation", "figures").prefetch_related(
                      "persons", Prefetch("team_decisions", queryset=TeamDecision.objects.filter(

@@ -344,7 +344,9 @@ def store_figures(rows: list[CaseFigures]) -> None:
 def recompute(case_ids, fingerprints: dict[int, str]) -> list[CaseFigures]:
     """Compute and store the figures of these cases, CHUNK cases per read."""
     case_ids = sorted(case_ids)
-    done = []
+    done: list[CaseFigures] = []
+    if not case_ids:
+        return done
     in_force = in_force_memo(set(fingerprints))
     for start in range(0, len(case_ids), CHUNK):
         cases = list(_prefetched(case_ids[start:start + CHUNK]))

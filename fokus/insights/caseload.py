@@ -224,7 +224,7 @@ class _Entry:
 
 def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.date | None = None,
                       purpose: str = "caseload", page: int | str | None = 1,
-                      per_page: int = PER_PAGE) -> Caseload:
+                      per_page: int | None = None) -> Caseload:
     """The user's visible cases ordered by need, the asked-for page of them with their
     series and signals; a fixed number of queries (plus the recomputing of cases
     whose ratings changed) and one LIST entry in the log naming the cases shown."""
@@ -248,7 +248,7 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
             wanted = SIGNAL_FILTERS[filters.signal]
             entries = [e for e in entries if e.ranks & wanted or (REST in wanted and not e.ranks)]
         entries.sort(key=lambda e: (mine_first and not e.is_mine, *e.key, e.family_name, e.pk))
-        shown = Paginator(entries, per_page).get_page(page)
+        shown = Paginator(entries, per_page or PER_PAGE).get_page(page)
         cases = {c.pk: c for c in Case.objects.filter(pk__in=[e.pk for e in shown])
                  .select_related("team", "figures").prefetch_related("persons", "caseworkers")}
         rows = [_row(cases[e.pk], e, lang) for e in shown]
