@@ -91,3 +91,29 @@ def test_another_team_s_caseworker_gets_404_logged(page, browser_world, log_in):
     assert "Familien Rød" not in page.content()
     assert AccessLogEntry.objects.filter(username="bo", action="denied",
                                          object_type="team_board").exists()
+
+
+def test_the_board_a_page_at_a_time_and_a_decision_on_the_second(page, browser_world, log_in,
+                                                                  monkeypatch):
+    from fokus.insights import board
+
+    monkeypatch.setattr(board, "PER_PAGE", 1)
+    world = browser_world
+    new_case(world, "Rød", [24.0, 21.0, 17.0, 14.0])
+    low, _child = new_case(world, "Alliance", [20.0, 24.0, 28.0, 31.0],
+                           alliance=[38.0, 37.0, 30.0, 28.0])
+    log_in("lise")
+    board_url = f"/teams/{world.team_nord.pk}/board/"
+    page.goto(board_url)
+    assert "Familien Rød" in page.locator("section.board-case").inner_text()
+    nav = page.get_by_role("navigation", name="Sider på tavlen")
+    nav.get_by_role("link", name="2", exact=True).click()
+    page.wait_for_url("**page=2**")
+    assert "Familien Alliance" in page.locator("section.board-case").inner_text()
+    assert_accessible(page, "team board, page 2")
+    form = page.locator(f"#case-{low.pk} form.decision-form")
+    form.get_by_label("Hvad besluttede teamet").fill("Ring til skolen")
+    form.get_by_label("Hvem gør det").select_option(label=world.anna.display_name)
+    form.get_by_role("button", name="Gem beslutningen").click()
+    page.wait_for_url(f"**{board_url}?page=2#case-{low.pk}")
+    assert "Ring til skolen" in page.locator(f"#case-{low.pk} ul.decisions").inner_text()

@@ -68,3 +68,26 @@ def test_the_caseload_reads_on_a_phone(page, browser_world, log_in):
     assert width <= PHONE["width"], f"the page is {width}px wide on a phone"
     assert_accessible(page, "caseload on a phone")
     screenshot(page, "caseload-phone")
+
+
+def test_the_caseload_in_pages_keeps_the_order_and_the_filter(page, browser_world, log_in,
+                                                              monkeypatch):
+    from fokus.insights import caseload
+
+    monkeypatch.setattr(caseload, "PER_PAGE", 1)
+    _red_and_yellow(browser_world)
+    log_in("anna")
+    page.goto("/cases/?signal=not_on_track")
+    nav = page.get_by_role("navigation", name="Sider i sagslisten")
+    assert "Sager 1–1 af 2" in nav.inner_text()
+    assert "Familien Ravn" in page.locator("table.caseload").inner_text()
+    assert nav.locator('[aria-current="page"]').inner_text() == "1"
+    nav.get_by_role("link", name="Næste").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**page=2**")
+    assert "signal=not_on_track" in page.url
+    text = page.locator("table.caseload").inner_text()
+    assert "Familien Andersen" in text and "Familien Ravn" not in text
+    nav = page.get_by_role("navigation", name="Sider i sagslisten")
+    assert nav.locator('[aria-current="page"]').inner_text() == "2"
+    assert_accessible(page, "caseload, page 2")
