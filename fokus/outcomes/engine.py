@@ -126,7 +126,7 @@ def _from_scan(scan: Scan, settings: OutcomeSettings, model: EtrModel,
         first = con.execute("SELECT * EXCLUDE (kind, fpos) FROM k WHERE kind = 0 ORDER BY sid"
                             ).fetchdf()
         texts = ["ci", "pi", "ri", *(f"e{n}" for n in range(len(extra)))]
-        for short in texts:
+        for short in texts if scan.maybe_untrimmed else ():
             values = first[short].astype(str)
             if (values != values.str.strip()).any():
                 return None  # the pandas reader strips surrounding spaces; let it

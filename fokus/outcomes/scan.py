@@ -18,6 +18,7 @@ works: DuckDB releases the GIL while it runs a query.
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -206,6 +207,9 @@ class Scan:
     names: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     alliance_ok: bool = False  # no alliance id with surrounding whitespace
+    # some id or group value of an outcome series starts or ends with a character
+    # that str.strip might remove (checked exactly in engine)
+    maybe_untrimmed: bool = True
     con: Any = None
     tmp: Any = None
 
@@ -230,29 +234,50 @@ def scan_csv(source: str | PathLike[str], group_columns: Sequence[str] | None = 
     except ImportError:
         return Scan(False)
     path = fspath(source)
-    try:
-        lines = _line_count(path)
-    except OSError:
-        return Scan(False)
-    if lines < 2:
-        return Scan(False)
-    scan = Scan(False, path, lines, tmp=tempfile.TemporaryDirectory(prefix="fokus-outcomes-"))
+    # The file's lines are counted in a thread while DuckDB reads it (both mostly
+    # outside the GIL); _scan compares the two.
+    counter = _LineCounter(path)
+    counter.start()
+    scan = Scan(False, path, tmp=tempfile.TemporaryDirectory(prefix="fokus-outcomes-"))
     try:
         scan.con = con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")
         con.execute(f"SET temp_directory = '{_literal(scan.tmp.name)}/spill'")
         con.execute("SET memory_limit = '1GB'")
-        scan.usable = _scan(con, scan, group_columns, clock)
-    except (duckdb.Error, UnicodeDecodeError, ValueError):
+        scan.usable = _scan(con, scan, counter, group_columns, clock)
+    except (duckdb.Error, UnicodeDecodeError, ValueError, OSError):
         clock.lap("duckdb (gave up)")
         scan.usable = False
+    finally:
+        counter.join()
     if not scan.usable:
         scan.close()
     return scan
 
 
-def _scan(con: Any, scan: Scan, group_columns: Sequence[str] | None, clock: _Clock) -> bool:
+class _LineCounter(threading.Thread):
+    def __init__(self, path: str) -> None:
+        super().__init__(name="fokus-outcomes-lines", daemon=True)
+        self.path = path
+        self.lines = 0
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            self.lines = _line_count(self.path)
+        except OSError as exc:
+            self.error = exc
+
+    def result(self) -> int:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.lines
+
+
+def _scan(con: Any, scan: Scan, counter: _LineCounter, group_columns: Sequence[str] | None,
+          clock: _Clock) -> bool:
     src = _source(scan.path)
     columns = _plain_columns(con, src, group_columns)
     if columns is None:
@@ -268,6 +293,7 @@ def _scan(con: Any, scan: Scan, group_columns: Sequence[str] | None, clock: _Clo
     # nothing skipped by the CSV sniffer), and no row may break a rule.
     checked = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT ok), "
                           "count(*) FILTER (WHERE kind = 0) FROM t").fetchone()
+    scan.lines = counter.result()
     if checked is None or checked[0] != scan.lines - 1 or checked[1] or not checked[2]:
         return False  # errors, no outcome rows, or an unusual file: the reference path
     # One GROUP BY numbers the sequences: the outcome series first, in the reference
@@ -280,10 +306,18 @@ def _scan(con: Any, scan: Scan, group_columns: Sequence[str] | None, clock: _Clo
                       arg_min(ic, {ORDER_KEY}) AS ic, arg_min(b, {ORDER_KEY}) AS b{extras}
                       FROM t WHERE kind IS NOT NULL GROUP BY ci, pi, ri, kind)""")  # noqa: S608
     # An alliance id with surrounding whitespace (the reference reader would strip
-    # it) leaves the alliance figures to srs_alerts over the reference frame.
-    untrimmed = " OR ".join(f"regexp_matches({c}, '{_UNTRIMMED}')" for c in ("ci", "pi", "ri"))
-    found = con.execute(f"SELECT count(*) FROM k WHERE kind > 0 AND ({untrimmed})").fetchone()  # noqa: S608
+    # it) leaves the alliance figures to srs_alerts over the reference frame. For the
+    # outcome series, the same test over the ids and group values tells whether any
+    # value needs Python's exact str.strip test (engine does it then).
+    def untrimmed(columns: list[str]) -> str:
+        return " OR ".join(f"regexp_matches({c}, '{_UNTRIMMED}')" for c in columns)
+
+    texts = ["ci", "pi", "ri", *(f"e{n}" for n in range(len(scan.extra)))]
+    query = (f"SELECT count(*) FILTER (WHERE kind > 0 AND ({untrimmed(texts[:3])})), "  # noqa: S608
+             f"count(*) FILTER (WHERE kind = 0 AND ({untrimmed(texts)})) FROM k")
+    found = con.execute(query).fetchone()
     scan.alliance_ok = found is not None and not found[0]
+    scan.maybe_untrimmed = found is None or bool(found[1])
     clock.lap("series keys (duckdb)")
     return True
 

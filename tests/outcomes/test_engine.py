@@ -83,6 +83,8 @@ def test_same_errors_as_the_reference(tmp_path, row):
     "C1, P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",   # a space: stripped
     "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,20.30,T1,MST",
     "C1,P1,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1 ,MST",
+    "C1,P1\u00a0,P1,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,MST",  # strip removes it
+    "C1,Pø,Pø,1990-05-01,ORS,2024-01-22,5.0,5.0,5.0,5.3,,T1,Ærø",  # not whitespace: kept
 ])
 def test_unusual_but_valid_files_give_the_reference_result(tmp_path, row):
     path = write(tmp_path, [*ROWS, row])
