@@ -57,9 +57,30 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int, i
     return statistics.median(times), p95, len(queries), status
 
 
+def after_a_new_rating(client: Client, url: str, rating, rounds: int) -> float:
+    """Median ms of the first view after a new rating (a copy of `rating`, stored and
+    rolled back each round): what a reader pays when the kept figures are stale."""
+    from django.db import transaction
+
+    times = []
+    for _ in range(rounds):
+        with transaction.atomic():
+            rating.pk = None
+            rating.idempotency_key = None
+            rating.save()
+            start = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            transaction.set_rollback(True)
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--after-change-rounds", type=int, default=3,
+                        help="rounds of 'first view after a new rating' (0: skip)")
+    parser.add_argument("--only", default="", help="measure only pages whose label has this")
     parser.add_argument("--organisation", default=None,
                         help="name of the generated organisation (default: the largest)")
     args = parser.parse_args(argv)
@@ -88,22 +109,40 @@ def main(argv: list[str] | None = None) -> int:
     pages = [("minimal page (framework floor)", None, "/__minimal__/")]
     pages.append((f"caseload, caseworker ({worker.n} cases)", worker, reverse("insights:case_list")))
     pages.append((f"caseload, team leader ({team.name})", leader, reverse("insights:case_list")))
-    for name, kwargs, who in (("insights:board", {"team_id": team.pk}, leader),
-                              ("insights:dashboard", {}, head),
-                              ("insights:fit_use", {}, head)):
-        try:
-            pages.append((name, who, reverse(name, kwargs=kwargs)))
-        except Exception as exc:  # noqa: BLE001 - a page not built yet is reported, not fatal
-            print(f"{name}: not measured ({exc.__class__.__name__})")
+    pages.append(("board, team leader", leader, reverse("insights:board", kwargs={"team_id": team.pk})))
+    dashboard = reverse("insights:dashboard")
+    pages.append(("dashboard by team, department head", head, dashboard))
+    pages.append(("dashboard by intervention, department head", head,
+                  dashboard + "?by=intervention"))
+    pages.append(("dashboard by age group, one team", head,
+                  dashboard + f"?by=age_group&team={team.pk}"))
+    pages.append(("dashboard by rater, team leader", leader, dashboard + "?by=rater"))
+    pages.append(("FIT use, department head", head, reverse("insights:fit_use")))
+    from fokus.insights.organisation_series import organisation_series
+
+    start = time.perf_counter()
+    built = organisation_series(org.pk, full=True)
+    print(f"the organisation's {len(built.series):,} outcome series built from scratch "
+          f"(the first view after a start or a change of settings): "
+          f"{time.perf_counter() - start:.1f} s")
+    if args.only:
+        pages = [p for p in pages if p[1] is None or args.only in p[0]]
+    # A rating of one of the caseworker's cases, copied for "after a new rating".
+    sample = Rating.objects.filter(case__caseworkers=worker).order_by("-id").first()
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False, ALLOWED_HOSTS=["testserver"]):
-        print(f"{'page':45} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'status':>7}")
+        print(f"{'page':45} {'median ms':>10} {'p95 ms':>10} {'queries':>8} {'status':>7} "
+              f"{'after a new rating, median ms':>30}")
         for label, user, url in pages:
             client = Client()
             if user is not None:
                 client.force_login(user)
             reset_queries()
             median, p95, n_queries, status = measure(client, url, args.rounds)
-            print(f"{label:45} {median:10.1f} {p95:10.1f} {n_queries:8d} {status:7d}")
+            changed = ""
+            if user is not None and args.after_change_rounds and sample is not None:
+                changed = f"{after_a_new_rating(client, url, sample, args.after_change_rounds):.1f}"
+            print(f"{label:45} {median:10.1f} {p95:10.1f} {n_queries:8d} {status:7d} {changed:>30}",
+                  flush=True)
     return 0
 
 

@@ -28,6 +28,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_figures():
+    """Figures kept between requests (insights.organisation_series, the dashboards'
+    cache) must not outlive a test: a rolled-back test's ids come back in the next."""
+    from django.core.cache import cache
+
+    from fokus.insights.organisation_series import forget
+
+    cache.clear()
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -25,7 +25,6 @@ from fokus.cases.models import (
 
 
 @transaction.atomic
-@transaction.atomic
 def create_case(user, *, team, reference: str, family_name: str, opened_on: datetime.date,
                 caseworkers=(), phase: str = Phase.SCREENING, legal_basis: str = "bl_18",
                 opening_reason: str = "notification") -> Case:
@@ -76,6 +75,7 @@ def add_intervention(user, case: Case, *, type: str, start: datetime.date, provi
                                 end=end)
     intervention.full_clean()
     intervention.save()
+    case.save(update_fields=["updated_at"])  # its first intervention type may change
     record(user, AccessAction.CREATE, "intervention", intervention.pk, case_id=case.pk)
     return intervention
 
@@ -100,7 +100,7 @@ def close_case(user, case: Case, *, closed_on: datetime.date) -> Case:
         raise ValidationError({"closed_on": [_("A case cannot close before it opened.")]})
     case.closed_on = closed_on
     case.phase = Phase.CLOSED
-    case.save(update_fields=["closed_on", "phase"])
+    case.save(update_fields=["closed_on", "phase", "updated_at"])
     record(user, AccessAction.UPDATE, "case", case.pk, case_id=case.pk, purpose="close")
     return case
 

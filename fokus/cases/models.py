@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -105,6 +106,9 @@ class Case(models.Model):
         default=OpeningReason.NOTIFICATION,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the case last changed (team, phase, closing, a new intervention): the
+    # figures computed ahead (insights.organisation_series) find changed cases by it.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     class Meta:
         verbose_name = _("case")

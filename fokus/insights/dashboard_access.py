@@ -21,20 +21,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
 from fokus.accounts.models import Role
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
-from fokus.cases.models import Case, Team
+from fokus.cases.models import Team
 from fokus.insights import dashboards
-from fokus.insights.ratings_frame import first_rating_day, missing_frame, ratings_frame
+from fokus.insights.organisation_series import Stamp, organisation_series
 from fokus.insights.series import outcome_settings
 from fokus.instruments.access import etr_model_in_force
-from fokus.outcomes import EtrModel, OutcomeSettings, build_series
-from fokus.ratings.models import Rating
+from fokus.outcomes import EtrModel, OutcomeSettings
 
 ORGANISATION_ROLES = {Role.DEPARTMENT_HEAD, Role.FIT_SUPERUSER, Role.ANALYST}
 DASHBOARD_ROLES = ORGANISATION_ROLES | {Role.TEAM_LEADER}
@@ -65,6 +63,9 @@ class Dashboard:
     pseudonymised: bool
     teams: dict[str, str]  # team id -> name, the teams in the user's scope
     data_date: datetime.date | None  # the newest rating in the scope
+    organisation_id: int | None = None
+    stamp: Stamp | None = None  # what the series were built from (organisation_series)
+    computed_at: datetime.datetime | None = None
     periods: list[str] = field(default_factory=list)
     interventions: list[str] = field(default_factory=list)
 
@@ -90,26 +91,20 @@ def dashboard_for_user(user, *, by: str = "team", filters: dict | None = None,
     org = user.organisation_id
     with transaction.atomic():
         teams_qs = Team.objects.filter(unit__organisation_id=org)
-        case_ids = None
         if user.role == Role.TEAM_LEADER:
             teams_qs = teams_qs.filter(members=user)
-            case_ids = list(Case.objects.filter(organisation_id=org, team__in=teams_qs)
-                            .values_list("id", flat=True))
         teams = {str(pk): name for pk, name in teams_qs.order_by("name").values_list("id", "name")}
-        day = first_rating_day(org) or timezone.localdate()
-        outcome = outcome_settings(org, day)
-        model = etr_model_in_force(org, day)
-        ratings = ratings_frame(org, case_ids=case_ids)
-        missing = missing_frame(org, case_ids=case_ids)
-        newest = Rating.objects.filter(case__organisation_id=org)
-        if case_ids is not None:
-            newest = newest.filter(case_id__in=case_ids)
-        data_date = newest.aggregate(newest=Max("rated_on"))["newest"]
-        series = build_series(ratings, outcome, model, missing=missing) if len(ratings) \
-            else pd.DataFrame(columns=["team_id", "intervention", "first_date"])
-        series = dashboards.with_period(series)
-        if case_ids is not None and len(series):
+        kept = organisation_series(org)
+        series = kept.series
+        if user.role == Role.TEAM_LEADER and len(series):
             series = series.loc[series["team_id"].astype(str).isin(teams)]
+        series = dashboards.with_period(series)
+        first_day = kept.first_day or timezone.localdate()
+        outcome = outcome_settings(org, first_day)
+        model = etr_model_in_force(org, first_day)
+        data_date = series["last_date"].max() if len(series) else None
+        if data_date is not None:
+            data_date = pd.Timestamp(data_date).date()
         team = filters.get("team")
         if team is not None and str(team) not in teams:
             team = -1  # not in her scope: nothing
@@ -121,7 +116,7 @@ def dashboard_for_user(user, *, by: str = "team", filters: dict | None = None,
     return Dashboard(
         by=by, filters=filters, series=selected, all_series=series, settings=outcome,
         model=model, min_size=min_group_size(), pseudonymised=is_pseudonymised(user),
-        teams=teams, data_date=data_date,
-        periods=sorted(set(series["period"].astype(str))) if len(series) else [],
-        interventions=sorted({x for x in series["intervention"].astype(str) if x})
+        teams=teams, data_date=data_date, organisation_id=org, stamp=kept.stamp, computed_at=kept.computed_at,
+        periods=sorted(series["period"].astype(str).unique()) if len(series) else [],
+        interventions=sorted(x for x in series["intervention"].astype(str).unique() if x)
         if len(series) else [])

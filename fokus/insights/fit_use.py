@@ -12,10 +12,12 @@ with fewer meetings than the minimum group size is shown without figures.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
@@ -26,8 +28,11 @@ from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Meeting, Team
 from fokus.insights.dashboard_access import _refuse, may_see_dashboards, min_group_size
 from fokus.insights.models import MeetingRecord
+from fokus.insights.organisation_series import current_stamp, newest_id
 from fokus.instruments.models import Measures
 from fokus.ratings.models import MissingRating, MissingReason, Rating, RatingLink
+
+CACHE_SECONDS = 24 * 3600
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -72,7 +77,19 @@ class FitUse:
     reasons: list[str]
 
 
+def fit_use_stamp(organisation_id: int) -> tuple:
+    """What the counts are made of: the series' stamp and the newest meeting, rating
+    link and meeting record (each an indexed lookup)."""
+    org = {"case__organisation_id": organisation_id}
+    return (current_stamp(organisation_id), newest_id(Meeting.objects.filter(**org)),
+            newest_id(RatingLink.objects.filter(**org)),
+            newest_id(MeetingRecord.objects.filter(meeting__case__organisation_id=organisation_id)))
+
+
 def fit_use_for_user(user, *, purpose: str = "FIT use") -> FitUse:
+    """The counts for the user's teams. They are kept (Django's cache) under the
+    stamp of what they count, so a new meeting, rating, link or record gives a new
+    key: the page never shows counts older than the newest rating."""
     if not may_see_dashboards(user):
         _refuse(user, purpose, {})
     org = user.organisation_id
@@ -82,65 +99,74 @@ def fit_use_for_user(user, *, purpose: str = "FIT use") -> FitUse:
         if user.role == Role.TEAM_LEADER:
             teams = teams.filter(members=user)
         names = dict(teams.values_list("id", "name"))
-        cases = Case.objects.filter(organisation_id=org, team_id__in=list(names))
-
-        def rated(measures):
-            return Exists(Rating.objects.filter(meeting=OuterRef("pk"),
-                                                instrument__measures=measures))
-
-        meetings = (Meeting.objects.filter(case__in=cases)
-                    .annotate(o=rated(Measures.OUTCOME), a=rated(Measures.ALLIANCE),
-                              month=TruncMonth("held_on"))
-                    .values("case__team_id", "month")
-                    .annotate(n=Count("id"), n_o=Count("id", filter=Q(o=True)),
-                              n_a=Count("id", filter=Q(a=True)),
-                              n_b=Count("id", filter=Q(o=True, a=True)))
-                    .order_by("case__team_id", "month"))
-        links = {(r["case__team_id"], r["month"]): r for r in
-                 RatingLink.objects.filter(case__in=cases)
-                 .annotate(month=TruncMonth("created_at"))
-                 .values("case__team_id", "month")
-                 .annotate(n=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
-                 .order_by()}
-        delays = defaultdict(list)
-        for team_id, held_on, created in (MeetingRecord.objects.filter(meeting__case__in=cases)
-                                          .values_list("meeting__case__team_id",
-                                                       "meeting__held_on", "created_at")):
-            delays[(team_id, held_on.replace(day=1))].append(
-                max(0, (created.date() - held_on).days))
-        per_team = dict(cases.values("team_id").annotate(n=Count("id")).order_by()
-                        .values_list("team_id", "n"))
-        ratings = dict(Rating.objects.filter(case__in=cases).values("case__team_id")
-                       .annotate(n=Count("id")).order_by().values_list("case__team_id", "n"))
-        missing = defaultdict(dict)
-        for team_id, reason, n in (MissingRating.objects.filter(case__in=cases)
-                                   .values("case__team_id", "reason").annotate(n=Count("id"))
-                                   .order_by().values_list("case__team_id", "reason", "n")):
-            missing[team_id][reason] = n
-        months = []
-        for r in meetings:
-            key = (r["case__team_id"], r["month"])
-            month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
-            key = (r["case__team_id"], month)
-            row = MonthRow(names[r["case__team_id"]], month, r["n"], r["n"] < min_size)
-            if not row.suppressed:
-                link = next((v for (t, m), v in links.items()
-                             if t == key[0] and (m.date() if hasattr(m, "date") else m) == month),
-                            None)
-                days = delays.get(key, [])
-                row.pct_outcome = _pct(r["n_o"], r["n"])
-                row.pct_alliance = _pct(r["n_a"], r["n"])
-                row.pct_both = _pct(r["n_b"], r["n"])
-                row.links_sent = link["n"] if link else 0
-                row.pct_links_answered = _pct(link["used"], link["n"]) if link else None
-                row.n_records = len(days)
-                row.median_days_to_record = statistics.median(days) if days else None
-            months.append(row)
-        team_rows = [TeamRow(name, per_team.get(pk, 0), ratings.get(pk, 0),
-                             ratings.get(pk, 0) / per_team[pk] if per_team.get(pk) else None,
-                             missing.get(pk, {}))
-                     for pk, name in sorted(names.items(), key=lambda x: x[1])]
+        key = "fokus:fit-use:" + hashlib.sha256(repr(
+            (org, sorted(names.items()), min_size, fit_use_stamp(org))).encode()).hexdigest()
+        months, team_rows = cache.get_or_set(key, lambda: _counts(org, names, min_size),
+                                             CACHE_SECONDS)
         record(user, AccessAction.LIST, "fit_use", purpose=purpose,
                detail={"teams": sorted(names), "pseudonymised": user.role == Role.ANALYST})
     reasons = sorted({k for t in team_rows for k in t.missing})
     return FitUse(months, team_rows, min_size, user.role == Role.ANALYST, reasons)
+
+
+def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]:
+    """Counted in the database: one aggregate query per table."""
+    cases = Case.objects.filter(organisation_id=org, team_id__in=list(names))
+
+    def rated(measures):
+        return Exists(Rating.objects.filter(meeting=OuterRef("pk"),
+                                            instrument__measures=measures))
+
+    meetings = (Meeting.objects.filter(case__in=cases)
+                .annotate(o=rated(Measures.OUTCOME), a=rated(Measures.ALLIANCE),
+                          month=TruncMonth("held_on"))
+                .values("case__team_id", "month")
+                .annotate(n=Count("id"), n_o=Count("id", filter=Q(o=True)),
+                          n_a=Count("id", filter=Q(a=True)),
+                          n_b=Count("id", filter=Q(o=True, a=True)))
+                .order_by("case__team_id", "month"))
+    links = {(r["case__team_id"], r["month"]): r for r in
+             RatingLink.objects.filter(case__in=cases)
+             .annotate(month=TruncMonth("created_at"))
+             .values("case__team_id", "month")
+             .annotate(n=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
+             .order_by()}
+    delays = defaultdict(list)
+    for team_id, held_on, created in (MeetingRecord.objects.filter(meeting__case__in=cases)
+                                      .values_list("meeting__case__team_id",
+                                                   "meeting__held_on", "created_at")):
+        delays[(team_id, held_on.replace(day=1))].append(
+            max(0, (created.date() - held_on).days))
+    per_team = dict(cases.values("team_id").annotate(n=Count("id")).order_by()
+                    .values_list("team_id", "n"))
+    ratings = dict(Rating.objects.filter(case__in=cases).values("case__team_id")
+                   .annotate(n=Count("id")).order_by().values_list("case__team_id", "n"))
+    missing = defaultdict(dict)
+    for team_id, reason, n in (MissingRating.objects.filter(case__in=cases)
+                               .values("case__team_id", "reason").annotate(n=Count("id"))
+                               .order_by().values_list("case__team_id", "reason", "n")):
+        missing[team_id][reason] = n
+    months = []
+    for r in meetings:
+        key = (r["case__team_id"], r["month"])
+        month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
+        key = (r["case__team_id"], month)
+        row = MonthRow(names[r["case__team_id"]], month, r["n"], r["n"] < min_size)
+        if not row.suppressed:
+            link = next((v for (t, m), v in links.items()
+                         if t == key[0] and (m.date() if hasattr(m, "date") else m) == month),
+                        None)
+            days = delays.get(key, [])
+            row.pct_outcome = _pct(r["n_o"], r["n"])
+            row.pct_alliance = _pct(r["n_a"], r["n"])
+            row.pct_both = _pct(r["n_b"], r["n"])
+            row.links_sent = link["n"] if link else 0
+            row.pct_links_answered = _pct(link["used"], link["n"]) if link else None
+            row.n_records = len(days)
+            row.median_days_to_record = statistics.median(days) if days else None
+        months.append(row)
+    team_rows = [TeamRow(name, per_team.get(pk, 0), ratings.get(pk, 0),
+                         ratings.get(pk, 0) / per_team[pk] if per_team.get(pk) else None,
+                         missing.get(pk, {}))
+                 for pk, name in sorted(names.items(), key=lambda x: x[1])]
+    return months, team_rows

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import floatformat
@@ -23,6 +25,8 @@ from fokus.insights.dashboard_access import Dashboard, dashboard_for_user
 from fokus.insights.graph import FONT, render_svg
 from fokus.lib.forms import parse_id
 
+# A selection's figures are kept this long; a new rating changes the key before then.
+FIGURES_CACHE_SECONDS = 24 * 3600
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 
@@ -141,19 +145,25 @@ def survival_chart(rows: list[dashboards.GroupRow], title: str) -> dict:
     }
 
 
-def dashboard_context(dash: Dashboard, request_get=None) -> dict:
-    """Everything the page, the CSV and the PDF show (suppression already applied)."""
+def figures_key(dash: Dashboard) -> str:
+    """The cache key of a selection's figures: the series' stamp (so a new rating makes
+    a new key), the scope, the selection, the minimum group size and the language."""
+    asked = repr((dash.organisation_id, dash.stamp, sorted(dash.teams), dash.by,
+                  sorted(dash.filters.items()), dash.min_size, translation.get_language()))
+    return "fokus:dashboard-figures:" + hashlib.sha256(asked.encode()).hexdigest()
+
+
+def _figures(dash: Dashboard, labels: dict[str, str]) -> tuple:
+    """The engine's figures for the selection, and the charts drawn from them."""
     by = dash.by
-    labels = value_labels(dash, by)
     rows = dashboards.group_rows(dash.series, by, min_size=dash.min_size, labels=labels)
     overall = dashboards.overall_row(dash.series, min_size=dash.min_size,
                                      label=_("All selected series"))
     group_word = grouping_labels()[by]
     pct_title = _("Outcomes by %(group)s") % {"group": group_word.lower()}
     ttw_title = _("Time to wellbeing by %(group)s") % {"group": group_word.lower()}
-    shown = [r for r in rows if not r.suppressed]
     charts = []
-    if shown:
+    if any(not r.suppressed for r in rows):
         pct_spec = percent_chart(rows, pct_title)
         ttw_spec = survival_chart(rows, ttw_title)
         charts = [
@@ -166,6 +176,16 @@ def dashboard_context(dash: Dashboard, request_get=None) -> dict:
                                % {"title": ttw_title}),
              "sentence": ttw_sentence(overall)},
         ]
+    return rows, overall, charts
+
+
+def dashboard_context(dash: Dashboard, request_get=None) -> dict:
+    """Everything the page, the CSV and the PDF show (suppression already applied)."""
+    by = dash.by
+    labels = value_labels(dash, by)
+    rows, overall, charts = cache.get_or_set(
+        figures_key(dash), lambda: _figures(dash, labels), FIGURES_CACHE_SECONDS)
+    group_word = grouping_labels()[by]
     comparison = None
     if request_get is not None:
         a, b = request_get.get("a", ""), request_get.get("b", "")
