@@ -133,15 +133,20 @@ def _from_scan(scan: Scan, settings: OutcomeSettings, model: EtrModel,
         # Every rating as (sequence, day, score), in sequence order, then by date, then
         # file order: the outcome series, then (if they are to be counted) the alliance
         # sequences.
-        order = ORDER_KEY.replace("d::", "t.d::").replace("rowid", "t.rowid")
-        rows = con.execute(f"SELECT k.sid, t.d, t.s FROM t JOIN k USING (ci, pi, ri, kind) "  # noqa: S608
-                           f"WHERE t.kind {'IS NOT NULL' if alliance_ok else '= 0'} "
-                           f"ORDER BY k.sid, {order}").fetchnumpy()
+        # (DuckDB joins in parallel; numpy sorts the integer key faster than DuckDB's
+        # ORDER BY on two cores.)
+        rows = con.execute("SELECT k.sid, t.d, t.s, t.rowid AS r FROM t "  # noqa: S608
+                           "JOIN k USING (ci, pi, ri, kind) "
+                           f"WHERE t.kind {'IS NOT NULL' if alliance_ok else '= 0'}").fetchnumpy()
     except (duckdb.Error, UnicodeDecodeError, ValueError):
         return None
-    scan.close()  # gives DuckDB's memory back before the Python stage
+    scan.close(wait=False)  # gives DuckDB's memory back, in a thread
+    day = np.asarray(rows["d"]).astype(np.int64)
+    order = _sequence_order(np.asarray(rows["sid"]).astype(np.int64), day,
+                            np.asarray(rows["r"]).astype(np.int64))
+    sequence = np.asarray(rows["sid"])[order].astype(np.int64)
+    rows = {"d": day[order], "s": np.asarray(rows["s"])[order]}
     clock.lap("ratings in series order (duckdb)")
-    sequence = np.asarray(rows["sid"]).astype(np.int64)
     n_series = len(first)
     split = int(np.searchsorted(sequence, n_series))
     alliance = (_alliance_from_sequences(sequence[split:], np.asarray(rows["s"][split:]),
@@ -172,6 +177,20 @@ def _from_scan(scan: Scan, settings: OutcomeSettings, model: EtrModel,
     series = series_frame(ordered, frame, settings, model, missing, groups)
     clock.lap("series (python)")
     return SeriesResult(series, [], "duckdb", lines - 1, alliance)
+
+
+def _sequence_order(sequence: Any, day: Any, row: Any) -> Any:
+    """The permutation that sorts ratings by sequence, then date, then file row (ORDER_KEY):
+    one argsort of a combined integer key when it fits in 63 bits (the keys are all
+    different, so any sort gives the same order), else a lexsort."""
+    if not len(sequence):
+        return np.zeros(0, dtype=np.intp)
+    first_day = int(day.min())
+    span = int(day.max()) - first_day + 1
+    n_rows, n_sequences = int(row.max()) + 1, int(sequence.max()) + 1
+    if n_sequences * span * n_rows < 2**63:
+        return np.argsort((sequence * span + (day - first_day)) * n_rows + row)
+    return np.lexsort((row, day, sequence))
 
 
 def _alliance_from_sequences(sequence: Any, score_t: Any,

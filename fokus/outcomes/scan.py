@@ -213,13 +213,22 @@ class Scan:
     con: Any = None
     tmp: Any = None
 
-    def close(self) -> None:
-        if self.con is not None:
-            self.con.close()
-            self.con = None
-        if self.tmp is not None:
-            self.tmp.cleanup()
-            self.tmp = None
+    def close(self, wait: bool = True) -> None:
+        """Close the connection and remove the spill directory; without wait, in a
+        thread (the interpreter waits for it before it exits)."""
+        con, tmp = self.con, self.tmp
+        self.con = self.tmp = None
+
+        def run() -> None:
+            if con is not None:
+                con.close()
+            if tmp is not None:
+                tmp.cleanup()
+
+        if wait:
+            run()
+        else:
+            threading.Thread(target=run, name="fokus-outcomes-close").start()
 
 
 def scan_csv(source: str | PathLike[str], group_columns: Sequence[str] | None = None,

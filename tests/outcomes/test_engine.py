@@ -180,3 +180,21 @@ def test_the_scan_keeps_file_order(tmp_path):
     assert "READ_CSV" in plan.upper()
     for operator in ("JOIN", "ORDER", "AGGREGATE", "WINDOW"):
         assert operator not in plan.upper(), plan
+
+
+def test_sequence_order_is_by_sequence_then_date_then_file_row():
+    import numpy as np
+
+    from fokus.outcomes.engine import _sequence_order
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    row = rng.permutation(n).astype(np.int64)
+    for sequence, day in [
+        (rng.integers(0, 300, n), rng.integers(18000, 18100, n)),       # one combined key
+        (rng.integers(0, 300, n), rng.integers(-10**9, 10**9, n)),       # too wide: lexsort
+    ]:
+        sequence, day = sequence.astype(np.int64), day.astype(np.int64)
+        assert np.array_equal(_sequence_order(sequence, day, row),
+                              np.lexsort((row, day, sequence)))
+    assert len(_sequence_order(*(np.zeros(0, dtype=np.int64),) * 3)) == 0
