@@ -123,6 +123,9 @@ MATRIX = {
     ("insights:dashboard_xlsx", "GET"):      row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
     ("insights:report_pdf", "GET"):          row(LOGIN,  DENIED, FIGURES, DENIED, FIGURES, FIGURES, DENIED, UNLOCK, LOGIN),
     ("insights:fit_use", "GET"):             row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
+    # A caseworker's own figures: hers (and a team leader's own); never the department
+    # head's, the analyst's or the administrator's to open.
+    ("insights:my_figures", "GET"):          row(LOGIN,  PAGE,   PAGE,   PAGE,   DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:board", "GET"):               row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:board", "POST"):              row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:kiosk_graph", "GET"):         row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),

@@ -18,6 +18,11 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     municipality_code = models.CharField(_("municipality code"), max_length=4, blank=True)
+    # FIT is for learning, not a league table: a caseworker's own figures are hers.
+    leaders_see_caseworker_figures = models.BooleanField(
+        _("team leaders see each caseworker's own figures"), default=False,
+        help_text=_("Off: a caseworker's outcome figures are shown to her alone. On: her "
+                    "team leader may open them too, one caseworker at a time, never ranked."))
 
     class Meta:
         verbose_name = _("organisation")

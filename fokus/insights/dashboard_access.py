@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from django.conf import settings as django_settings
@@ -120,3 +121,64 @@ def dashboard_for_user(user, *, by: str = "team", filters: dict | None = None,
         periods=sorted(series["period"].astype(str).unique()) if len(series) else [],
         interventions=sorted(x for x in series["intervention"].astype(str).unique() if x)
         if len(series) else [])
+
+
+@dataclass
+class CaseworkerFigures:
+    """One caseworker's own outcome series: the cases where she is the caseworker
+    (the case's first caseworker, as in `ratings_frame`)."""
+
+    caseworker: Any  # accounts.User
+    own: bool  # she is looking at her own figures
+    series: pd.DataFrame
+    settings: OutcomeSettings
+    model: EtrModel
+    min_size: int
+    computed_at: datetime.datetime | None
+    members: list[tuple[int, str]] = field(default_factory=list)  # whom a leader may open
+
+
+OWN_FIGURES_ROLES = {Role.CASEWORKER, Role.TEAM_LEADER}
+
+
+def leader_may_open(user) -> bool:
+    return (user.role == Role.TEAM_LEADER and user.organisation is not None
+            and user.organisation.leaders_see_caseworker_figures)
+
+
+def caseworker_figures_for_user(user, caseworker_id: int | None = None, *,
+                                purpose: str = "caseworker's own figures") -> CaseworkerFigures:
+    """A caseworker's own figures, for her; for her team leader too when the
+    organisation has turned that on (one caseworker at a time: nothing here ranks or
+    lists caseworkers side by side). Anyone else, or another caseworker, gets 404 and
+    the attempt is logged."""
+    from fokus.accounts.models import User
+
+    asked = {"caseworker": caseworker_id}
+    if not (user.is_authenticated and user.is_active and user.organisation_id
+            and user.role in OWN_FIGURES_ROLES):
+        _refuse(user, purpose, asked)
+    members: list[tuple[int, str]] = []
+    if leader_may_open(user):
+        members = [(u.pk, u.display_name) for u in User.objects.filter(
+            teams__in=user.teams.all(), is_active=True, organisation_id=user.organisation_id,
+            role__in=OWN_FIGURES_ROLES).distinct().order_by("first_name", "last_name", "id")]
+    target = user
+    if caseworker_id is not None and caseworker_id != user.pk:
+        if caseworker_id not in {pk for pk, _name in members}:
+            _refuse(user, purpose, asked)
+        target = User.objects.get(pk=caseworker_id)
+    org = user.organisation_id
+    with transaction.atomic():
+        kept = organisation_series(org)
+        series = kept.series
+        if len(series):
+            series = series.loc[series["caseworker_id"].astype("Int64") == target.pk]
+        first_day = kept.first_day or timezone.localdate()
+        outcome = outcome_settings(org, first_day)
+        model = etr_model_in_force(org, first_day)
+        record(user, AccessAction.LIST, "caseworker_figures", purpose=purpose,
+               detail={"caseworker": target.pk, "n_series": int(len(series))})
+    return CaseworkerFigures(caseworker=target, own=target.pk == user.pk, series=series,
+                             settings=outcome, model=model, min_size=min_group_size(),
+                             computed_at=kept.computed_at, members=members)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboards/outcomes.xlsx", dashboard_views.dashboard_xlsx, name="dashboard_xlsx"),
     path("dashboards/report.pdf", dashboard_views.report_pdf, name="report_pdf"),
     path("dashboards/use/", dashboard_views.fit_use_page, name="fit_use"),
+    path("dashboards/mine/", dashboard_views.my_figures, name="my_figures"),
     path("ratings/cases/<int:case_id>/meetings/<int:meeting_id>/", meeting.meeting,
          name="meeting"),
     path("ratings/screen/graph/<int:step>/", screen.kiosk_graph, name="kiosk_graph"),

@@ -59,3 +59,17 @@ def test_analyst_dashboard_and_fit_use_are_accessible(page, browser_world, log_i
     page.goto("/dashboards/use/")
     assert page.get_by_role("heading", name="Sådan bruges FIT").is_visible()
     assert_accessible(page, "FIT use")
+
+
+def test_a_caseworker_opens_her_own_figures(page, browser_world, log_in):
+    _data(browser_world)
+    log_in("anna")
+    page.get_by_role("link", name="Mine tal").click()
+    page.wait_for_url("**/dashboards/mine/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Mine resultater"
+    total = page.locator("table.dashboard-table tr.total").first
+    assert total.locator("th").inner_text() == "Alle dine forløb"
+    assert total.locator("td").first.inner_text() == "7"
+    assert "Ingen andre ser dem." in page.content()
+    assert_accessible(page, "my figures")
+    screenshot(page, "my-figures-tablet")

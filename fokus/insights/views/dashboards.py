@@ -21,7 +21,11 @@ from django.views.decorators.http import require_GET
 
 from fokus.cases.models import InterventionType
 from fokus.insights import dashboards, fit_use
-from fokus.insights.dashboard_access import Dashboard, dashboard_for_user
+from fokus.insights.dashboard_access import (
+    Dashboard,
+    caseworker_figures_for_user,
+    dashboard_for_user,
+)
 from fokus.insights.graph import FONT, render_svg
 from fokus.lib.forms import parse_id
 
@@ -45,7 +49,7 @@ def figure_labels() -> dict[str, str]:
             "mean_relative_es": _("Relative effect size")}
 
 
-def value_labels(dash: Dashboard, by: str) -> dict[str, str]:
+def value_labels(dash: Dashboard | None, by: str) -> dict[str, str]:
     if by == "team":
         return dict(dash.teams)
     if by == "intervention":
@@ -400,3 +404,25 @@ def fit_use_page(request):
              "svg": render_svg(spec, _("Chart: %(title)s. The values are in the table.")
                                % {"title": title})} if spec["data"]["values"] else None
     return render(request, "insights/fit_use.html", {"report": report, "chart": chart})
+
+
+@login_required
+@require_GET
+def my_figures(request):
+    """A caseworker's own outcome figures (her team leader's view of them, one
+    caseworker at a time, when the organisation turns it on). Never a ranking."""
+    raw = request.GET.get("caseworker", "")
+    figures = caseworker_figures_for_user(request.user, parse_id(raw) if raw.isdigit() else None)
+    name = figures.caseworker.display_name
+    overall = dashboards.overall_row(
+        figures.series, min_size=figures.min_size,
+        label=_("All your series") if figures.own else _("All %(name)s's series") % {"name": name})
+    tables = []
+    for by in ("rater", "age_group"):
+        tables.append({"group_word": grouping_labels()[by], "rows": dashboards.group_rows(
+            figures.series, by, min_size=figures.min_size, labels=value_labels(None, by))})
+    return render(request, "insights/my_figures.html", {
+        "figures": figures, "name": name, "overall": overall, "tables": tables,
+        "figure_labels": figure_labels(), "suppressed_text": suppressed_text(figures.min_size),
+        "sentences": [percent_sentence(overall), ttw_sentence(overall)],
+        "settings": figures.settings, "model": figures.model})
