@@ -308,11 +308,14 @@ def _scan(con: Any, scan: Scan, counter: _LineCounter, group_columns: Sequence[s
     # One GROUP BY numbers the sequences: the outcome series first, in the reference
     # order (by the file row of their first rating), then the alliance sequences;
     # it gives each outcome series its first rating (by date, then file order).
-    extras = "".join(f", arg_min(e{n}, {ORDER_KEY}) AS e{n}" for n in range(len(scan.extra)))
-    con.execute(f"""CREATE TABLE k AS SELECT *,
+    # (One arg_min of a struct: the key is compared once for all the fields.)
+    fields = ["ic", "b", *(f"e{n}" for n in range(len(scan.extra)))]
+    struct = ", ".join(f"'{f}': {f}" for f in fields)
+    unpack = ", ".join(f"first.{f} AS {f}" for f in fields)
+    con.execute(f"""CREATE TABLE k AS SELECT ci, pi, ri, kind, fpos, {unpack},
                     (row_number() OVER (ORDER BY kind, fpos) - 1)::INTEGER AS sid FROM (
                       SELECT ci, pi, ri, kind, min(rowid) AS fpos,
-                      arg_min(ic, {ORDER_KEY}) AS ic, arg_min(b, {ORDER_KEY}) AS b{extras}
+                      arg_min({{{struct}}}, {ORDER_KEY}) AS first
                       FROM t WHERE kind IS NOT NULL GROUP BY ci, pi, ri, kind)""")  # noqa: S608
     # An alliance id with surrounding whitespace (the reference reader would strip
     # it) leaves the alliance figures to srs_alerts over the reference frame. For the
