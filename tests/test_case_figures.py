@@ -212,3 +212,17 @@ def test_refresh_figures(world, need):  # noqa: F811
     assert "1 recomputed" in out.getvalue()
     with pytest.raises(Exception, match="no organisation"):
         call_command("refresh-figures", "--organisation", "Nowhere")
+
+
+def test_storing_the_same_case_twice_replaces_it(world, need):  # noqa: F811
+    """Two requests that recompute the same stale case both store it (an upsert in case
+    order): neither fails, and the row is one."""
+    from fokus.insights.case_figures import recompute, settings_fingerprints
+
+    case = need["red_far"]
+    fingerprints = settings_fingerprints({world.org.pk})
+    first = recompute([case.pk, need["yellow"].pk], fingerprints)
+    second = recompute([need["yellow"].pk, case.pk], fingerprints)
+    assert [f.case_id for f in first] == [f.case_id for f in second]
+    assert CaseFigures.objects.filter(case=case).count() == 1
+    assert CaseFigures.objects.get(case=case).computed_at == second[0].computed_at
