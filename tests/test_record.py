@@ -1,6 +1,7 @@
 """The record for the case file: journal text and a one-page A4 PDF, in Danish."""
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -68,6 +69,13 @@ def test_pdf_is_one_a4_page_in_danish(world, client, meeting):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "record.pdf").write_bytes(response.content)
     assert len(reader.pages) == 1
+    # PDF/A-2a: archival, tagged for screen readers, its language and title in the file.
+    root = reader.trailer["/Root"]
+    xmp = reader.xmp_metadata.rdf_root.toxml()
+    assert re.search(r"pdfaid:part(>|=\")2", xmp) and re.search(r"pdfaid:conformance(>|=\")A", xmp)
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "da"
+    assert reader.metadata.title.startswith("FIT-møde")
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     text = reader.pages[0].extract_text()

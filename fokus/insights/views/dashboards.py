@@ -27,6 +27,7 @@ from fokus.insights.dashboard_access import (
     dashboard_for_user,
 )
 from fokus.insights.graph import FONT, render_svg
+from fokus.insights.record import RECORD_PDF_VARIANT
 from fokus.lib.forms import parse_id
 
 # A selection's figures are kept this long; a new rating changes the key before then.
@@ -349,7 +350,7 @@ def report_pdf(request):
             "figure_labels": parts[0]["figure_labels"],
             "suppressed_text": parts[0]["suppressed_text"], "printed": timezone.localdate(),
             "filters": filters})
-    pdf = HTML(string=html).write_pdf()
+    pdf = HTML(string=html).write_pdf(pdf_variant=RECORD_PDF_VARIANT)  # archival, tagged
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="fokus-kvartalsrapport.pdf"'
     return response
