@@ -99,50 +99,61 @@ def summarise(series: pd.DataFrame, exclude_flags: Iterable[str] = ()) -> dict[s
     unknown = [name for name in exclude if name not in series.columns]
     if unknown:
         raise ValueError(f"unknown validity flag(s): {', '.join(unknown)}")
-    dropped = series[exclude].any(axis=1) if exclude else pd.Series(False, index=series.index)
-    used = series.loc[~dropped]
-    eligible = used.loc[used["eligible"]]
-    n_elig = len(eligible)
-    out: dict[str, Any] = {"n_series": len(used), "n_eligible": n_elig}
+    # Column by column with masks (not a copy of the frame per subset): the same
+    # values in the same order, so the same figures.
+    n_all = len(series)
+    dropped = (series[exclude].any(axis=1).to_numpy(dtype=bool) if exclude
+               else np.zeros(n_all, dtype=bool))
+    used = ~dropped
+    eligible = used & series["eligible"].to_numpy(dtype=bool)
+    n_elig = int(np.count_nonzero(eligible))
+
+    def values(column: str, mask: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+        return np.asarray(series[column])[mask]
+
+    out: dict[str, Any] = {"n_series": int(np.count_nonzero(used)), "n_eligible": n_elig}
     intervals: dict[str, dict[str, Any]] = {}
 
     for name, column in (("mean_intake", "intake"), ("mean_change", "change")):
-        mean, low, high, n = t_interval(eligible[column])
+        mean, low, high, n = t_interval(values(column, eligible))
         out[name] = mean
         intervals[name] = _interval(n, low, high, "t")
-    d, low, high, n = pre_post_effect_size(eligible["intake"], eligible["last"])
+    d, low, high, n = pre_post_effect_size(values("intake", eligible), values("last", eligible))
     out["pre_post_es"] = d
     intervals["pre_post_es"] = _interval(n, low, high, "becker")
     # The same with the fixed SD of section 2: the mean of change / SD per series.
-    mean, low, high, n = t_interval(eligible["effect_size"])
+    mean, low, high, n = t_interval(values("effect_size", eligible))
     out["pre_post_es_fixed_sd"] = mean
     intervals["pre_post_es_fixed_sd"] = _interval(n, low, high, "t")
 
-    counts = eligible["category"].value_counts()
+    category = values("category", eligible)
+    counts = {cat: int(np.count_nonzero(category == cat)) for cat in CATEGORIES}
     for cat in CATEGORIES:
-        _percent(out, intervals, f"pct_{cat}", int(counts.get(cat, 0)), n_elig)
+        _percent(out, intervals, f"pct_{cat}", counts[cat], n_elig)
     _percent(out, intervals, "pct_reliable_improvement",
-             int(counts.get("recovered", 0) + counts.get("improved", 0)), n_elig)
+             counts.get("recovered", 0) + counts.get("improved", 0), n_elig)
     # pct_reliable_improvement is by definition the sum of the two percentages.
     if n_elig:
         out["pct_reliable_improvement"] = out["pct_recovered"] + out["pct_improved"]
 
-    with_etr = eligible.loc[eligible["has_etr"]]
-    out["n_with_etr"] = len(with_etr)
-    _percent(out, intervals, "pct_met_target", int(with_etr["met_target"].astype(bool).sum()),
-             len(with_etr))
-    mean, low, high, n = t_interval(with_etr["relative_effect_size"])
+    with_etr = eligible & series["has_etr"].to_numpy(dtype=bool)
+    n_etr = int(np.count_nonzero(with_etr))
+    out["n_with_etr"] = n_etr
+    _percent(out, intervals, "pct_met_target",
+             int(series["met_target"][with_etr].astype(bool).sum()), n_etr)
+    mean, low, high, n = t_interval(values("relative_effect_size", with_etr))
     out["mean_relative_es"] = mean
     intervals["mean_relative_es"] = _interval(n, low, high, "t")
-    mean, low, high, n = t_interval(with_etr["met_percent"])
+    mean, low, high, n = t_interval(values("met_percent", with_etr))
     out["mean_met_percent"] = mean
     intervals["mean_met_percent"] = _interval(n, low, high, "t")
 
-    out["signals"] = {k: int(v) for k, v in used["signal"].value_counts().items()}
+    out["signals"] = {k: int(v) for k, v in series["signal"][used].value_counts().items()}
     out["flags"] = {name: int(series[f"flag_{name}"].sum()) for name in FLAG_NAMES
                     if f"flag_{name}" in series.columns}
     out["excluded_by_flags"] = {"flags": list(exclude_flags), "n_series": int(dropped.sum())}
-    out["missing_ratings_by_reason"] = _missing_by_reason(used)
+    out["missing_ratings_by_reason"] = (_missing_by_reason(series["missing_reasons"][used])
+                                        if "missing_reasons" in series.columns else {})
     out["intervals"] = intervals
     out["interval_methods"] = dict(INTERVAL_METHODS)
     return out
@@ -155,11 +166,9 @@ def _percent(out: dict[str, Any], intervals: dict[str, dict[str, Any]], name: st
     intervals[name] = _interval(n, 100.0 * low, 100.0 * high, "wilson")
 
 
-def _missing_by_reason(series: pd.DataFrame) -> dict[str, int]:
+def _missing_by_reason(reasons_by_series: pd.Series) -> dict[str, int]:
     totals: dict[str, int] = {}
-    if "missing_reasons" not in series.columns:
-        return totals
-    for reasons in series["missing_reasons"].dropna():
+    for reasons in reasons_by_series.dropna():
         for reason, count in reasons.items():
             totals[reason] = totals.get(reason, 0) + int(count)
     return totals
