@@ -1,4 +1,4 @@
-"""Fokus outcomes engine: pure Python (numpy/pandas/scipy/statsmodels/lifelines), no Django.
+"""Fokus outcomes engine: pure Python (numpy/pandas/scipy/statsmodels, DuckDB for files), no Django.
 
 Entry points for the Django side:
 
@@ -14,7 +14,7 @@ Entry points for the Django side:
 - jacobson_truax(pre, post, reliability, ...)
 - fit_local_etr(long, ...) / compare_time_scales(long, ...) with series_ratings(ratings)
 
-Every name is imported on first use (PEP 562): numpy, pandas, scipy, lifelines and
+Every name is imported on first use (PEP 562): numpy, pandas, scipy and
 statsmodels take about a second to import, and `fokus outcomes --help` or a
 command that needs only the settings should not wait for them.
 """

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 
     from .engine import AllianceCounts
 
-# numpy, pandas, DuckDB, scipy and lifelines take most of a second to import: they
-# are imported where they are used, so that `--help`, a wrong argument or a missing
-# file answer at once, and the work starts before the statistics libraries load.
+# numpy, pandas, DuckDB and scipy take most of a second to import: they are imported
+# where they are used, so that `--help`, a wrong argument or a missing file answer at
+# once; with a file, DuckDB starts on it first (scan.py needs only DuckDB, numpy and
+# the rules) and pandas, scipy and the engine load in a thread meanwhile.
 
 # = series.FLAG_NAMES (tested), here so that the parser needs no numpy.
 FLAG_CHOICES = ("intake_above_ceiling", "sawtooth", "missing_intake", "missing_last")
