@@ -101,7 +101,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "insights:case_list"
+# Where the accessibility statement sends people who find a barrier (an e-mail address
+# or a web form of the municipality); the statement says whom to ask when it is unset.
+FOKUS_ACCESSIBILITY_CONTACT = env_str("FOKUS_ACCESSIBILITY_CONTACT", "")
+LOGIN_REDIRECT_URL = "insights:home"  # by role: insights.views.case.home
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -114,6 +117,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+# The family screen (the handed-over tablet and a rating link) also speaks these, each
+# named in itself; the pages stay Danish and English (fokus/instruments/languages.py).
+FAMILY_SCREEN_LANGUAGES = [("da", "Dansk"), ("en", "English"), ("ar", "العربية"),
+                           ("tr", "Türkçe"), ("pl", "Polski"), ("uk", "Українська"),
+                           ("so", "Soomaali"), ("fa", "فارسی")]
 LOCALE_PATHS = [BASE_DIR / "fokus" / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True

@@ -12,9 +12,11 @@ from fokus.audit.changes import delete_logged, save_logged
 from fokus.cases.models import Organisation
 from fokus.instruments.models import (
     DEFAULT_SETTINGS,
+    Family,
     Instrument,
     InstrumentItem,
     InstrumentLicence,
+    InstrumentWording,
     ItemWording,
     OrganisationSetting,
     ParameterSet,
@@ -42,7 +44,13 @@ ITEM_FIELDS = ("instrument", "position", "label_da", "label_en", "min_value", "m
                "step", "choices")
 LICENCE_FIELDS = ("organisation", "family", "licensee", "reference", "valid_from", "valid_until",
                   "recorded_by")
-WORDING_FIELDS = ("organisation", "item", "language", "text")
+WORDING_FIELDS = ("organisation", "item", "language", "label", "text", "text_other",
+                  "low_anchor", "high_anchor")
+INSTRUMENT_WORDING_FIELDS = ("organisation", "instrument", "language", "instruction",
+                             "instruction_other")
+# Licensed text is named in the log when it changes, never copied into it.
+WORDING_HIDDEN = ("label", "text", "text_other", "low_anchor", "high_anchor")
+INSTRUMENT_WORDING_HIDDEN = ("instruction", "instruction_other")
 SETTING_FIELDS = ("organisation", "key", "value", "valid_from", "provenance")
 PARAMETER_SET_FIELDS = ("organisation", "name", "source", "fitted_on", "n_series", "parameters",
                         "fit_report")
@@ -87,18 +95,63 @@ def delete_licence(user, licence: InstrumentLicence) -> None:
                   purpose=CONFIGURATION)
 
 
+def check_wording(instrument: Instrument, organisation_id: int | None) -> None:
+    """Wording of a licensed family (the ORS family) belongs to an organisation that has
+    recorded its licence; only a free instrument's wording ships for everyone."""
+    if instrument.family == Family.FREE:
+        return
+    if organisation_id is None:
+        raise ValidationError({"organisation": [
+            _("The wording of a licensed instrument is entered for an organisation, under "
+              "its licence.")]})
+    today = timezone.localdate()
+    licensed = InstrumentLicence.objects.filter(
+        organisation_id=organisation_id, family=instrument.family).exclude(
+        valid_until__lt=today).exists()
+    if not licensed:
+        raise ValidationError(_("The organisation has no licence in force for %(family)s: "
+                                "record the licence first.") % {
+            "family": instrument.get_family_display()})
+
+
+def check_item_wording(wording: ItemWording) -> None:
+    check_wording(wording.item.instrument, wording.organisation_id)
+    if wording.language not in ("da", "en") and not wording.label.strip():
+        raise ValidationError({"label": [
+            _("In this language the item has no short label: enter one.")]})
+
+
 @transaction.atomic
 def save_item_wording(user, wording: ItemWording) -> ItemWording:
-    """The full wording of an item, entered under the organisation's licence. The
-    log names the change, not the (licensed) text."""
+    """An item's wording in a language (label, full text, the words at both ends),
+    entered under the organisation's licence. The log names the change, not the
+    (licensed) text."""
+    check_item_wording(wording)
     return save_logged(user, wording, object_type="item_wording", fields=WORDING_FIELDS,
-                       hide=("text",), purpose=CONFIGURATION)
+                       hide=WORDING_HIDDEN, purpose=CONFIGURATION)
 
 
 @transaction.atomic
 def delete_item_wording(user, wording: ItemWording) -> None:
     delete_logged(user, wording, object_type="item_wording", fields=WORDING_FIELDS,
-                  hide=("text",), purpose=CONFIGURATION)
+                  hide=WORDING_HIDDEN, purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def save_instrument_wording(user, wording: InstrumentWording) -> InstrumentWording:
+    """An instrument's instruction in a language (with its time frame, and for someone
+    rating another person), entered under the organisation's licence."""
+    check_wording(wording.instrument, wording.organisation_id)
+    return save_logged(user, wording, object_type="instrument_wording",
+                       fields=INSTRUMENT_WORDING_FIELDS, hide=INSTRUMENT_WORDING_HIDDEN,
+                       purpose=CONFIGURATION)
+
+
+@transaction.atomic
+def delete_instrument_wording(user, wording: InstrumentWording) -> None:
+    delete_logged(user, wording, object_type="instrument_wording",
+                  fields=INSTRUMENT_WORDING_FIELDS, hide=INSTRUMENT_WORDING_HIDDEN,
+                  purpose=CONFIGURATION)
 
 
 def is_history(valid_from: datetime.date) -> bool:

@@ -11,6 +11,7 @@ from fokus.instruments.models import (
     Instrument,
     InstrumentItem,
     InstrumentLicence,
+    InstrumentWording,
     ItemWording,
     OrganisationSetting,
     ParameterSet,
@@ -56,10 +57,50 @@ class InstrumentLicenceAdmin(ActionAdmin):
         actions.delete_licence(request.user, obj)
 
 
+class WordingForm(forms.ModelForm):
+    """The action's licence rule, shown on the form rather than as an error page."""
+
+    def clean(self):
+        cleaned = super().clean()
+        obj = self.instance
+        for name, value in cleaned.items():
+            setattr(obj, name, value)
+        try:
+            if isinstance(obj, ItemWording):
+                if obj.item_id is not None:
+                    actions.check_item_wording(obj)
+            elif obj.instrument_id is not None:
+                actions.check_wording(obj.instrument, obj.organisation_id)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(InstrumentWording)
+class InstrumentWordingAdmin(ActionAdmin):
+    """An instrument's instruction per language: for the ORS family entered under the
+    organisation's licence; WHO-5's Danish and English ship with Fokus."""
+
+    form = WordingForm
+    list_display = ("instrument", "language", "organisation")
+    list_filter = ("organisation", "language", "instrument")
+
+    def save_model(self, request, obj, form, change):
+        actions.save_instrument_wording(request.user, obj)
+
+    def delete_model(self, request, obj):
+        actions.delete_instrument_wording(request.user, obj)
+
+
 @admin.register(ItemWording)
 class ItemWordingAdmin(ActionAdmin):
-    list_display = ("organisation", "item", "language")
+    """An item's label, full text and the words at both ends of its line, per language."""
+
+    form = WordingForm
+    list_display = ("item", "language", "organisation", "label", "low_anchor", "high_anchor")
     list_filter = ("organisation", "language", "item__instrument")
+    fields = ("organisation", "item", "language", "label", "text", "text_other", "low_anchor",
+              "high_anchor")
 
     def save_model(self, request, obj, form, change):
         actions.save_item_wording(request.user, obj)

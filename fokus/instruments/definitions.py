@@ -1,7 +1,9 @@
 """The instruments Fokus ships: structure and short labels only.
 
 The ORS family's full item wording is not shipped (its authors own it); an
-administrator enters it under the organisation's licence. WHO-5 is free to use.
+administrator enters it under the organisation's licence (InstrumentWording,
+ItemWording). WHO-5 is free to use: its instruction, its five statements and its
+answer labels ship in Danish and English, in the WHO's own wording (SHIPPED_WORDING).
 """
 
 from decimal import Decimal
@@ -71,6 +73,42 @@ INSTRUMENTS = [
      ]),
 ]
 
+# What a person reads, shipped with Fokus for the free instruments: per instrument and
+# language, the instruction (with its time frame) and per item the label, the full text and
+# the words at both ends. The WHO's own Danish and English wording of the WHO-5 (1998
+# version; Psykiatrisk Center Nordsjælland's Danish translation).
+SHIPPED_WORDING = {
+    "WHO5": {
+        "da": {
+            "instruction": "Angiv for hvert af de fem udsagn, hvad der bedst beskriver, hvordan "
+                           "du har haft det i de sidste to uger. I de sidste to uger ...",
+            "items": [
+                ("Glad og i godt humør", "... har jeg været glad og i godt humør"),
+                ("Rolig og afslappet", "... har jeg følt mig rolig og afslappet"),
+                ("Aktiv og energisk", "... har jeg følt mig aktiv og energisk"),
+                ("Frisk og udhvilet", "... er jeg vågnet frisk og udhvilet"),
+                ("Dagligdag fyldt med ting der interesserer mig",
+                 "... har min dagligdag været fyldt med ting der interesserer mig"),
+            ],
+            "low": "På intet tidspunkt", "high": "Hele tiden",
+        },
+        "en": {
+            "instruction": "Please indicate for each of the five statements which is closest "
+                           "to how you have been feeling over the last two weeks. Over the last "
+                           "two weeks ...",
+            "items": [
+                ("Cheerful and in good spirits", "... I have felt cheerful and in good spirits"),
+                ("Calm and relaxed", "... I have felt calm and relaxed"),
+                ("Active and vigorous", "... I have felt active and vigorous"),
+                ("Woke up fresh and rested", "... I woke up feeling fresh and rested"),
+                ("Daily life filled with things that interest me",
+                 "... my daily life has been filled with things that interest me"),
+            ],
+            "low": "At no time", "high": "All of the time",
+        },
+    },
+}
+
 # The published ETR sets (docs/fit-definitions.md section 3) as the engine holds them.
 PUBLISHED_ETR = DEFAULT_MODEL.to_dict()
 PUBLISHED_ETR_NAME = "Better Outcomes Now 2023 (published)"
@@ -103,8 +141,33 @@ def seed(apps) -> None:
                               min_value=item["min_value"], max_value=item["max_value"],
                               step=item["step"], choices=item.get("choices", [])),
             )
+    seed_wording(apps)
     ParameterSet.objects.update_or_create(
         organisation=None, name=PUBLISHED_ETR_NAME,
         defaults=dict(source=PUBLISHED_ETR_SOURCE, fitted_on=datetime.date(2023, 1, 1),
                       n_series=None, parameters=PUBLISHED_ETR),
     )
+
+
+def seed_wording(apps) -> None:
+    """The shipped wording (SHIPPED_WORDING), for every organisation (no organisation)."""
+    Instrument = apps.get_model("instruments", "Instrument")
+    try:
+        InstrumentWording = apps.get_model("instruments", "InstrumentWording")
+    except LookupError:  # an earlier migration: 0004_seed_wording adds it
+        return
+    ItemWording = apps.get_model("instruments", "ItemWording")
+    for code, languages in SHIPPED_WORDING.items():
+        instrument = Instrument.objects.filter(code=code).first()
+        if instrument is None:
+            continue
+        items = list(instrument.items.order_by("position"))
+        for language, wording in languages.items():
+            InstrumentWording.objects.update_or_create(
+                organisation=None, instrument=instrument, language=language,
+                defaults={"instruction": wording["instruction"]})
+            for item, (label, text) in zip(items, wording["items"], strict=True):
+                ItemWording.objects.update_or_create(
+                    organisation=None, item=item, language=language,
+                    defaults={"label": label, "text": text, "low_anchor": wording["low"],
+                              "high_anchor": wording["high"]})

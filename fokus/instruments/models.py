@@ -136,23 +136,78 @@ class InstrumentLicence(models.Model):
         return f"{self.get_family_display()}: {self.licensee}"
 
 
-class ItemWording(models.Model):
-    """The full wording of an item, entered by the organisation under its licence."""
+class InstrumentWording(models.Model):
+    """What a person reads before rating, in one language: the instruction with its time
+    frame, and the instruction for someone rating another person (a parent rating a
+    child). An organisation's row is entered by its administrator (for the ORS family,
+    under its licence); a row without an organisation ships with Fokus (free
+    instruments only, e.g. WHO-5) and serves every organisation that has none."""
 
     organisation = models.ForeignKey(
-        "cases.Organisation", on_delete=models.CASCADE, related_name="item_wordings"
-    )
+        "cases.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="instrument_wordings",
+        help_text=_("Empty: shipped with Fokus, for every organisation (free instruments only)."))
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="wordings")
+    language = models.CharField(_("language"), max_length=5,
+                                choices=settings.FAMILY_SCREEN_LANGUAGES)
+    instruction = models.TextField(
+        _("instruction"), help_text=_("With its time frame, e.g. the last week."))
+    instruction_other = models.TextField(
+        _("instruction when rating someone else"), blank=True,
+        help_text=_("For a parent rating a child. {name} is replaced by the first name of the "
+                    "person rated. Empty: the instruction above."))
+
+    class Meta:
+        verbose_name = _("instrument wording")
+        verbose_name_plural = _("instrument wordings")
+        ordering = ["instrument", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "instrument", "language"],
+                                    condition=Q(organisation__isnull=False),
+                                    name="instrument_wording_unique"),
+            models.UniqueConstraint(fields=["instrument", "language"],
+                                    condition=Q(organisation__isnull=True),
+                                    name="instrument_wording_shipped_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} ({self.language})"
+
+
+class ItemWording(models.Model):
+    """An item's wording in one language: its label, the full text and the words at
+    both ends of its line. Entered by the organisation (for the ORS family under its
+    licence), or shipped with Fokus (no organisation; free instruments only)."""
+
+    organisation = models.ForeignKey(
+        "cases.Organisation", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="item_wordings",
+        help_text=_("Empty: shipped with Fokus, for every organisation (free instruments only)."))
     item = models.ForeignKey(InstrumentItem, on_delete=models.CASCADE, related_name="wordings")
-    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
-    text = models.TextField(_("wording"))
+    language = models.CharField(_("language"), max_length=5,
+                                choices=settings.FAMILY_SCREEN_LANGUAGES)
+    label = models.CharField(_("label"), max_length=200, blank=True,
+                             help_text=_("Empty: the item's short label (Danish and English "
+                                         "only)."))
+    text = models.TextField(_("wording"), blank=True)
+    text_other = models.TextField(
+        _("wording when rating someone else"), blank=True,
+        help_text=_("For a parent rating a child; {name} is the child's first name. Empty: "
+                    "the wording above."))
+    low_anchor = models.CharField(_("words at the low end"), max_length=100, blank=True)
+    high_anchor = models.CharField(_("words at the high end"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("item wording")
         verbose_name_plural = _("item wordings")
+        ordering = ["item", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "item", "language"], name="wording_unique"
-            ),
+                fields=["organisation", "item", "language"],
+                condition=Q(organisation__isnull=False), name="wording_unique"),
+            models.UniqueConstraint(
+                fields=["item", "language"],
+                condition=Q(organisation__isnull=True), name="wording_shipped_unique"),
         ]
 
     def __str__(self) -> str:
