@@ -10,8 +10,10 @@ under ./var/bench/):
 - the file: size and rows;
 - start-up: `fokus outcomes --help`, the imports before the work starts (the
   command, DuckDB and the scan: DuckDB starts on the file then, while pandas,
-  scipy and the rest load in a thread) and the import of everything a run
-  needs, each the median of five fresh interpreters, next to `python -c pass`;
+  scipy and the rest load in a thread), the import of everything a run needs,
+  and the time from starting `fokus outcomes --input FILE` to the call that
+  starts DuckDB on the file, each the median of five fresh processes, next to
+  `python -c pass`;
 - the series JSON: the records and json.dumps against the text written by
   column (cli.series_json), in this process, and that both give the same text;
 - the stages of one in-process run;
@@ -72,6 +74,33 @@ def startup(cwd: Path, runs: int = 5) -> dict[str, float]:
         figures["imports before the work starts"] = _wall([py, "-c", BEFORE_WORK], cwd, runs)
     figures["import everything a run needs"] = _wall([py, "-c", NEEDED], cwd, runs)
     return figures
+
+
+# `fokus outcomes --input FILE --json` up to the call that starts DuckDB on the file,
+# which prints the wall-clock time and ends the process.
+FIRST_WORK = """
+import sys, time
+from fokus.outcomes import scan
+
+def started(*args, **kwargs):
+    print(time.time())
+    raise SystemExit(0)
+
+scan.scan_csv = started
+from fokus.outcomes.cli import main
+main(["--input", sys.argv[1], "--json"])
+"""
+
+
+def first_work(path: Path, cwd: Path, runs: int = 5) -> float:
+    """Median seconds from starting the command's process to the start of the scan."""
+    times = []
+    for _ in range(runs):
+        start = time.time()
+        done = subprocess.run([sys.executable, "-c", FIRST_WORK, str(path)], cwd=cwd,  # noqa: S603
+                              capture_output=True, text=True, check=True)
+        times.append(float(done.stdout.strip().splitlines()[-1]) - start)
+    return statistics.median(times)
 
 
 def end_to_end(path: Path, cwd: Path, runs: int) -> float:
@@ -161,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for label, tree in trees:
         figures = startup(tree)
+        if (tree / "fokus" / "outcomes" / "scan.py").exists():
+            figures["fokus outcomes --input: start to the first line of work"] = first_work(
+                path, tree)
         print(f"start-up ({label}): " + ", ".join(f"{k} {v:.3f} s" for k, v in figures.items()))
 
     before, now, same = json_build(path)
