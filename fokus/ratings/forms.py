@@ -4,8 +4,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fokus.instruments.languages import family_languages
 from fokus.instruments.models import Measures
 from fokus.lib.forms import DateInput
+from fokus.lib.i18n import current_language
 
 
 class PaperRatingForm(forms.Form):
@@ -21,25 +23,39 @@ class PaperRatingForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, case, instrument, **kwargs):
+    def __init__(self, *args, case, instrument, wording=None, **kwargs):
+        """`wording`: the instrument's wording in the page's language
+        (fokus.instruments.wording), for each item's label, text and the words at its ends."""
         super().__init__(*args, **kwargs)
         people = [(p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
         self.fields["person"].choices = people
         self.fields["rater"].choices = people
         self.fields["rated_on"].initial = timezone.localdate()
         self.items = list(instrument.items.all())
+        texts = {t.position: t for t in wording.items} if wording else {}
         for item in self.items:
+            text = texts.get(item.position)
+            scale = (_("cm from the left end, 0.0-10.0") if item.step < 1 else
+                     _("%(min)s-%(max)s") % {"min": int(item.min_value),
+                                             "max": int(item.max_value)})
+            if text and (text.low or text.high):
+                scale = _("%(scale)s; %(min)s = %(low)s, %(max)s = %(high)s") % {
+                    "scale": scale, "min": _number(item.min_value), "low": text.low,
+                    "max": _number(item.max_value), "high": text.high}
             # Free text, not a number field: a Danish "6,4" must reach the check,
             # which explains any problem in words.
             self.fields[f"item{item.position}"] = forms.CharField(
-                label=item.label, max_length=10,
-                help_text=_("cm from the left end, 0.0-10.0") if item.step < 1 else
-                _("%(min)s-%(max)s") % {"min": int(item.min_value), "max": int(item.max_value)},
+                label=text.label if text else item.label, max_length=10,
+                help_text=f"{text.text} ({scale})" if text and text.text else scale,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
 
     def answers(self) -> list[str]:
         return [self.cleaned_data[f"item{item.position}"] for item in self.items]
+
+
+def _number(value) -> str:
+    return str(int(value)) if value == int(value) else str(value)
 
 
 PRIVATE_OPTION_AGE = 13
@@ -70,6 +86,23 @@ class MeetingStartForm(forms.Form):
         self.fields["private_children"].choices = [
             (p.pk, p.full_name) for p in case.persons.all()
             if p.role == PersonRole.CHILD and p.age_today >= PRIVATE_OPTION_AGE]
+        # The language each person rates in on the family screen (the page's by default).
+        self.language_fields = []
+        for p in case.persons.all():
+            name = f"language_{p.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=_("%(name)s rates in") % {"name": p.full_name},
+                choices=family_languages(), initial=current_language(), required=False)
+            self.language_fields.append(name)
+
+    @property
+    def language_bound_fields(self):
+        return [self[name] for name in self.language_fields]
+
+    def languages(self) -> dict[int, str]:
+        """{person id: language} for the persons present."""
+        return {pk: self.cleaned_data.get(f"language_{pk}") or current_language()
+                for pk in self.cleaned_data["present"]}
 
 
 class RatingLinkForm(forms.Form):
@@ -82,6 +115,9 @@ class RatingLinkForm(forms.Form):
     measures = forms.ChoiceField(label=_("What to rate"), choices=[
         (Measures.OUTCOME, _("How life is going (outcome)")),
         (Measures.ALLIANCE, _("How the last meeting went (session)"))])
+    language = forms.ChoiceField(
+        label=_("Language of the rating page"), required=False, initial="da",
+        help_text=_("The person can change it on the page."))
     channel = forms.ChoiceField(label=_("Send by"), choices=CHANNELS,
                                 widget=forms.RadioSelect, initial="sms")
     address = forms.CharField(
@@ -93,6 +129,7 @@ class RatingLinkForm(forms.Form):
         people = [(p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
         self.fields["rater"].choices = people
         self.fields["person"].choices = people
+        self.fields["language"].choices = family_languages()
 
     def clean(self):
         data = super().clean()

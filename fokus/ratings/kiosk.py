@@ -12,16 +12,27 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from fokus.cases.models import PersonRole
-from fokus.instruments.models import ItemWording, Measures
+from fokus.instruments.languages import (
+    FACE_NAMES,
+    PAGE_LANGUAGES,
+    direction,
+    family_languages,
+    is_family_language,
+)
+from fokus.instruments.models import Measures
+from fokus.instruments.wording import wordings_for
 from fokus.lib.i18n import current_language
 from fokus.ratings.actions import active_instruments, suggest_instrument
 from fokus.ratings.models import Rating
 
 SESSION = "fokus_kiosk"
 DONE = "fokus_kiosk_done"
+# The language chosen for each person at the start of a meeting: {meeting id: {person id: code}}.
+LANGUAGES = "fokus_meeting_languages"
 MAX_AGE = 6 * 3600
 PARENT_ROLES = {PersonRole.MOTHER, PersonRole.FATHER, PersonRole.FOSTER_PARENT,
                 PersonRole.STEP_PARENT}
@@ -62,13 +73,17 @@ def plan_for_meeting(meeting, persons):
 def start(request, *, user, meeting, steps, show_numbers: bool, show_alliance: bool = False,
           show_family_graph: bool = False) -> None:
     """Hand over: the caseworker's login leaves the session; the kiosk grant stays."""
+    chosen = request.session.get(LANGUAGES, {}).get(str(meeting.pk), {})
+    page = current_language()
     for key in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY):
         request.session.pop(key, None)
     request.session.cycle_key()
     request.session[SESSION] = {
         "user": user.pk, "case": meeting.case_id, "meeting": meeting.pk,
+        # Each person rates in the language chosen for them (the rater's), else the page's.
         "steps": [{"person": r["person"].pk, "rater": r["rater"].pk,
-                   "instrument": r["instrument"].code} for r in steps],
+                   "instrument": r["instrument"].code,
+                   "language": chosen.get(str(r["rater"].pk), page)} for r in steps],
         "show_numbers": show_numbers, "show_alliance": show_alliance,
         "show_family_graph": show_family_graph, "started": time.time(), "id": uuid.uuid4().hex,
     }
@@ -144,49 +159,104 @@ def grant_for_delivery(request, screen_id: str) -> dict | None:
     return None
 
 
-def wordings(organisation_id, items) -> dict:
-    """The wording an administrator configured for each item, in the current language."""
-    language = current_language()
-    return dict(ItemWording.objects.filter(organisation_id=organisation_id, item__in=items,
-                                           language=language).values_list("item_id", "text"))
+def remember_languages(request, meeting, languages: dict) -> None:
+    """The language chosen for each person at the start of a meeting ({person id: code}),
+    kept in the session for the hand-over (the last few meetings)."""
+    kept = dict(list(request.session.get(LANGUAGES, {}).items())[-4:])
+    kept[str(meeting.pk)] = {str(pk): code for pk, code in languages.items()
+                             if is_family_language(code)}
+    request.session[LANGUAGES] = kept
 
 
-def screen_steps(case, steps) -> list[dict]:
-    """The steps of a rating screen as the page shows them: first names only, the
-    items with the wording configured for the case's organisation, the answers of a
-    pictorial scale in the page's language."""
-    items = [item for s in steps for item in s["instrument"].items.all()]
-    wording = wordings(case.organisation_id, items)
-    language = current_language()
+def set_step_language(request, index, language) -> bool:
+    """A person on the family screen chose another language for their step."""
+    data = grant(request)
+    if (data is None or not isinstance(index, int) or not 0 <= index < len(data["steps"])
+            or not is_family_language(language)):
+        return False
+    data["steps"][index]["language"] = language
+    request.session.modified = True
+    return True
+
+
+def step_language(language) -> str:
+    """A step's language: a family-screen language, else the page's."""
+    return language if is_family_language(language) else current_language()
+
+
+def _choices(item, language: str) -> list[dict]:
+    """The answers of a choice item in a language: the item's own names where it has
+    them (Danish, English), else the family screen's names of the faces."""
+    found = []
+    for choice in item.choices:
+        text = choice.get(language)
+        if not text:
+            name = FACE_NAMES.get(choice["value"])
+            text = _(name) if name and language not in PAGE_LANGUAGES else choice.get("en", "")
+        found.append({"value": choice["value"], "text": text})
+    return found
+
+
+def screen_steps(case, steps, languages=None) -> list[dict]:
+    """The steps of a rating screen as the page shows them: first names only, each in
+    the language of its rater (`languages`, one per step; the page's by default) with
+    the instrument's wording in that language for the case's organisation
+    (fokus.instruments.wording). A step whose language has no wording for its
+    instrument says so and offers Danish or English (step["missing"])."""
+    languages = [step_language(code) for code in (languages or [None] * len(steps))]
+    cache: dict = {}
     shown = []
     for index, step in enumerate(steps):
-        instrument = step["instrument"]
+        instrument, language = step["instrument"], languages[index]
+        about = None if step["rater"].pk == step["person"].pk else step["person"].first_name
+        key = (language, about)
+        if key not in cache:
+            cache[key] = wordings_for({s["instrument"].pk: s["instrument"] for s in steps}.values(),
+                                      language, case.organisation_id, about=about)
+        wording = cache[key][instrument.pk]
+        items = list(instrument.items.all())
+        with override(language):
+            shown_items = [] if wording is None else [
+                {"id": item.pk, "position": item.position, "label": text.label,
+                 "wording": text.text, "low": text.low, "high": text.high,
+                 "choices": _choices(item, language)}
+                for item, text in zip(items, wording.items, strict=True)]
         shown.append({
             "index": index, "rater": step["rater"].first_name,
             "next_rater": steps[index + 1]["rater"].first_name if index + 1 < len(steps) else "",
-            "about": None if step["rater"].pk == step["person"].pk else step["person"].first_name,
-            "instrument": instrument,
-            "items": [{"id": item.pk, "position": item.position, "label": item.label,
-                       "wording": wording.get(item.pk, ""),
-                       "choices": [{"value": c["value"], "text": c.get(language) or c["en"]}
-                                   for c in item.choices]}
-                      for item in instrument.items.all()],
+            "about": about, "instrument": instrument, "language": language,
+            "dir": direction(language), "missing": wording is None,
+            "instruction": wording.instruction if wording else "",
+            "about_other": wording.about_other if wording else False,
+            "items": shown_items,
         })
     return shown
 
 
-def screen_strings() -> dict:
-    """What rating.js says, in the page's language."""
-    return {
-        "saved": _("Saved"),
-        "already": _("Already saved"),
-        "waiting": _("Waiting for network – kept on this device"),
-        "sending": _("Sending…"),
-        "refused": _("This could not be saved:"),
-        "markAll": _("Please mark every line."),
-        "valuetext": _("%(value)s of 10"),
-        "notSet": _("not marked yet"),
-    }
+def screen_strings(language: str | None = None) -> dict:
+    """What rating.js says, in a language (the page's by default)."""
+    with override(language or get_language()):
+        return {
+            "saved": _("Saved"),
+            "already": _("Already saved"),
+            "waiting": _("Waiting for network – kept on this device"),
+            "sending": _("Sending…"),
+            "refused": _("This could not be saved:"),
+            "markAll": _("Please mark every line."),
+            "valuetext": _("%(value)s of 10"),
+            "notSet": _("not marked yet"),
+        }
+
+
+def strings_by_language(shown) -> dict:
+    """screen_strings for each language the steps are in: {code: strings}."""
+    return {code: screen_strings(code) for code in {s["language"] for s in shown}}
+
+
+def language_choices() -> list[dict]:
+    """The family screen's languages for a switch: code, name (in itself), direction."""
+    return [{"code": code, "name": name, "dir": direction(code)}
+            for code, name in family_languages()]
 
 
 # What a device holding the kiosk grant may open: the family screen and nothing else.

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -36,7 +37,8 @@ def link_send(request, case_id: int):
                     request.user, case, person=person, rater=rater, instrument=instrument,
                     channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
                     build_url=lambda token: request.build_absolute_uri(
-                        reverse("ratings:rate_by_link", kwargs={"token": token})))
+                        reverse("ratings:rate_by_link", kwargs={"token": token}))
+                    + _language_query(form.cleaned_data.get("language")))
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
@@ -48,6 +50,11 @@ def link_send(request, case_id: int):
                     "code": instrument.code, "name": rater.first_name})
                 return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/link_form.html", {"case": case, "form": form})
+
+
+def _language_query(language) -> str:
+    """The language of the link page, when it is not Danish: short, for a text message."""
+    return f"?lang={language}" if language and language != "da" else ""
 
 
 REFUSALS = {
@@ -70,14 +77,18 @@ def rate_by_link(request, token: str):
     except links.LinkRefused as exc:
         return render(request, "ratings/link_refused.html",
                       {"message": REFUSALS[exc.reason], "kiosk": True}, status=410)
+    # The person's language: the one the link was sent in (?lang=), or chosen on the page.
+    language = kiosk.step_language(request.GET.get("lang"))
     steps = [{"person": link.person, "rater": link.rater, "instrument": link.instrument}]
-    shown = kiosk.screen_steps(link.case, steps)
-    shown[0]["key"] = links.submission_key(link)
-    return render(request, "ratings/kiosk.html", {
-        "steps": shown, "open_step": 0, "show_numbers": False,
-        "submit_url": request.path, "strings": kiosk.screen_strings(), "link": True,
-        "kiosk": True,
-    })
+    with translation.override(language):
+        shown = kiosk.screen_steps(link.case, steps, [language])
+        shown[0]["key"] = links.submission_key(link)
+        return render(request, "ratings/kiosk.html", {
+            "steps": shown, "open_step": 0, "show_numbers": False,
+            "submit_url": request.path, "strings": kiosk.screen_strings(),
+            "strings_by_language": kiosk.strings_by_language(shown),
+            "languages": kiosk.language_choices(), "link": True, "kiosk": True,
+        })
 
 
 def _submit(request, token: str):

@@ -21,7 +21,8 @@ from fokus.ratings.forms import MeetingStartForm
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_start(request, case_id: int):
-    """Start a meeting: date, kind, who is present."""
+    """Start a meeting: date, kind, who is present, and the language each person
+    rates in (kept for the hand-over)."""
     case = access.get_case_for_user(request.user, case_id, purpose="start meeting")
     form = MeetingStartForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -38,6 +39,7 @@ def meeting_start(request, case_id: int):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
+            kiosk.remember_languages(request, meeting, form.languages())
             return redirect("insights:meeting", case_id=case.pk, meeting_id=meeting.pk)
     return render(request, "ratings/meeting_start.html", {"case": case, "form": form})
 

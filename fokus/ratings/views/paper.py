@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from fokus.cases import access
 from fokus.instruments.access import usable_instruments
+from fokus.instruments.wording import wording_for
+from fokus.lib.i18n import current_language
 from fokus.ratings import actions
 from fokus.ratings.forms import PaperRatingForm
 from fokus.ratings.models import RatingMode
@@ -18,7 +20,8 @@ from fokus.ratings.models import RatingMode
 @login_required
 @require_http_methods(["GET", "POST"])
 def paper_entry(request, case_id: int):
-    """Type in a rating taken on paper: the measured cm per line."""
+    """Type in a rating taken on paper: the measured cm per line, beside the wording
+    the person read (instruction, item labels, the words at both ends)."""
     case = access.get_case_for_user(request.user, case_id, purpose="paper entry")
     instruments = usable_instruments(case.organisation_id, timezone.localdate())
     chosen = request.POST.get("instrument") or request.GET.get("instrument") or "ORS"
@@ -27,7 +30,9 @@ def paper_entry(request, case_id: int):
         if not instruments:
             return render(request, "ratings/paper_form.html", {"case": case, "instruments": []})
         instrument = instruments[0]
-    form = PaperRatingForm(request.POST or None, case=case, instrument=instrument)
+    wording = wording_for(instrument, current_language(), case.organisation_id)
+    form = PaperRatingForm(request.POST or None, case=case, instrument=instrument,
+                           wording=wording)
     if request.method == "POST" and form.is_valid():
         persons = {p.pk: p for p in case.persons.all()}
         try:
@@ -46,4 +51,4 @@ def paper_entry(request, case_id: int):
             return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/paper_form.html",
                   {"case": case, "form": form, "instrument": instrument,
-                   "instruments": instruments})
+                   "instruments": instruments, "wording": wording})

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fokus.lib.forms import parse_id
 from fokus.ratings import actions, kiosk
 from fokus.ratings.access import family_screen
 from fokus.ratings.forms import UnlockForm
@@ -27,22 +28,36 @@ def _no_screen(request):
     return redirect("insights:case_list" if request.user.is_authenticated else "login")
 
 
+@require_http_methods(["GET", "POST"])
 def kiosk_screen(request):
-    """The family screen: one person at a time, full screen, first names only."""
+    """The family screen: one person at a time, full screen, first names only, each
+    in their own language. A POST (step, language) changes a step's language (a
+    person's choice on the screen, e.g. Danish where their language has no wording)."""
     grant = kiosk.grant(request)
     if grant is None:
         return _no_screen(request)
+    if request.method == "POST":
+        index = parse_id(request.POST.get("step"))
+        kiosk.set_step_language(request, index, request.POST.get("language"))
+        return redirect(reverse("ratings:kiosk") + f"?step={max(index, 0)}")
     screen = family_screen(grant)
-    shown = kiosk.screen_steps(screen.case, screen.steps)
+    shown = kiosk.screen_steps(screen.case, screen.steps,
+                               [s.get("language") for s in grant["steps"]])
     rated = kiosk.rated_steps(grant)
     for step, key in zip(shown, kiosk.step_keys(grant), strict=True):
         step["key"], step["saved"] = key, step["index"] in rated
     # After a reload the screen opens at the first step not yet saved.
     open_step = next((s["index"] for s in shown if not s["saved"]), None)
+    # ...or at the step whose language a person just changed.
+    wanted = parse_id(request.GET.get("step"))
+    if open_step is not None and 0 <= wanted < len(shown) and not shown[wanted]["saved"]:
+        open_step = wanted
     return render(request, "ratings/kiosk.html", {
         "steps": shown, "open_step": open_step,
         "show_numbers": grant.get("show_numbers", False),
         "submit_url": reverse("ratings:kiosk_submit"), "strings": kiosk.screen_strings(),
+        "strings_by_language": kiosk.strings_by_language(shown),
+        "languages": kiosk.language_choices(),
         "screen_id": grant.get("id", ""), "kiosk": True,
         "show_family_graph": grant.get("show_family_graph", False),
     })

@@ -7,6 +7,13 @@
   var app = document.getElementById("rating-app");
   if (!app) { return; }
   var strings = JSON.parse(document.getElementById("rating-strings").textContent);
+  /* Each person's step is in their own language: its words come from its section's. */
+  var byLanguage = document.getElementById("rating-strings-by-language");
+  byLanguage = byLanguage ? JSON.parse(byLanguage.textContent) : {};
+  function wordsFor(element) {
+    var section = element && element.closest ? element.closest("[data-lang]") : null;
+    return (section && byLanguage[section.dataset.lang]) || strings;
+  }
   var submitUrl = app.dataset.submitUrl;
   var csrf = app.dataset.csrf;
   var showNumbers = app.dataset.showNumbers === "1";
@@ -26,7 +33,7 @@
     value = Math.min(10, Math.max(0, Math.round(value * 10) / 10));
     line.dataset.value = fmt(value);
     line.setAttribute("aria-valuenow", fmt(value));
-    line.setAttribute("aria-valuetext", strings.valuetext.replace("%(value)s", fmt(value)));
+    line.setAttribute("aria-valuetext", wordsFor(line).valuetext.replace("%(value)s", fmt(value)));
     var marker = line.querySelector(".vas-marker");
     marker.hidden = false;
     marker.style.left = (value * 10) + "%";
@@ -79,11 +86,12 @@
     });
     return found;
   }
-  function statusOf(entry, text, state) {
+  function statusOf(entry, word, state, extra) {
+    /* word: the key of the words to show, in the step's own language. */
     var section = sectionOf(entry);
     if (section) {
       var status = section.querySelector(".step-status");
-      status.textContent = text;
+      status.textContent = wordsFor(section)[word] + (extra ? " " + extra : "");
       status.dataset.state = state;
     }
     updateOverall();
@@ -111,7 +119,8 @@
     if (!overall) { return; }
     var waiting = pending().length > 0;
     if (!waiting && overall.dataset.onlyWhenPending && !overall.dataset.state) { return; }
-    overall.textContent = waiting ? strings.waiting : strings.saved;
+    var words = wordsFor(overall);
+    overall.textContent = waiting ? words.waiting : words.saved;
     overall.dataset.state = waiting ? "waiting" : "saved";
   }
   var sending = false;
@@ -130,8 +139,9 @@
     /* The step is given: its answers can no longer change, and "Done" is gone. */
     section.dataset.submitted = "1";
     section.querySelectorAll(".vas-line").forEach(function (l) { l.setAttribute("aria-disabled", "true"); });
-    section.querySelectorAll("input").forEach(function (i) { i.disabled = true; });
-    section.querySelector(".step-done").hidden = true;
+    section.querySelectorAll(".vas-item input, .faces input").forEach(function (i) { i.disabled = true; });
+    var done = section.querySelector(".step-done");
+    if (done) { done.hidden = true; }
     section.querySelector(".step-next").hidden = false;
   }
   function reopen(entry) {
@@ -140,8 +150,9 @@
     if (!section) { return; }
     delete section.dataset.submitted;
     section.querySelectorAll(".vas-line").forEach(function (l) { l.removeAttribute("aria-disabled"); });
-    section.querySelectorAll("input").forEach(function (i) { i.disabled = false; });
-    section.querySelector(".step-done").hidden = false;
+    section.querySelectorAll(".vas-item input, .faces input").forEach(function (i) { i.disabled = false; });
+    var done = section.querySelector(".step-done");
+    if (done) { done.hidden = false; }
     section.querySelector(".step-next").hidden = true;
   }
   function drop(key) { keep(pending().filter(function (e) { return e.key !== key; })); }
@@ -158,21 +169,21 @@
       if (response.status === 200 || response.status === 201) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           drop(entry.key);
-          statusOf(entry, body.already ? strings.already : strings.saved, "saved");
+          statusOf(entry, body.already ? "already" : "saved", "saved");
           var section = sectionOf(entry);
           if (section) { loadGraph(section.querySelector(".step-graph")); }
         });
       } else if (response.status >= 400 && response.status < 500) {
         return response.json().catch(function () { return {errors: []}; }).then(function (body) {
           drop(entry.key);
-          statusOf(entry, strings.refused + " " + (body.errors || []).join(" "), "refused");
+          statusOf(entry, "refused", "refused", (body.errors || []).join(" "));
           reopen(entry);
         });
       } else {
-        statusOf(entry, strings.waiting, "waiting");
+        statusOf(entry, "waiting", "waiting");
       }
     }).catch(function () {
-      statusOf(entry, strings.waiting, "waiting");
+      statusOf(entry, "waiting", "waiting");
     }).then(function () { delete inFlight[entry.key]; });
   }
   window.addEventListener("online", sendAll);
@@ -210,7 +221,7 @@
       if (section.dataset.submitted) { return; }  /* a second press of the same step */
       var answers = answersOf(section);
       var error = section.querySelector(".step-error");
-      if (answers.indexOf(null) !== -1) { error.textContent = strings.markAll; return; }
+      if (answers.indexOf(null) !== -1) { error.textContent = wordsFor(section).markAll; return; }
       error.textContent = "";
       lock(section);
       var key = section.dataset.key || uuid4();
@@ -222,7 +233,7 @@
         list.push(entry); keep(list);
       }
       var status = section.querySelector(".step-status");
-      status.textContent = strings.sending;
+      status.textContent = wordsFor(section).sending;
       status.dataset.state = "sending";
       sendOne(entry).then(updateOverall);
     });
@@ -234,7 +245,7 @@
     if (!section || section.dataset.submitted) { return; }
     restore(section, entry.answers);
     lock(section);
-    statusOf(entry, strings.waiting, "waiting");
+    statusOf(entry, "waiting", "waiting");
   });
   document.querySelectorAll(".step .next").forEach(function (button) {
     button.addEventListener("click", function () {
