@@ -82,6 +82,7 @@ LOGIN = Expect(302, to="login")          # not logged in: to the login page, not
 UNLOCK = Expect(302, to="ratings:unlock")  # handed over: only the family screen opens
 CASES = Expect(302, to="insights:case_list")
 HOME = Expect(302, to="insights:home")
+CONFIG = Expect(302, to="admin:index")   # the administrator's start: the configuration home
 STAFF = Expect(302, to="admin:login")    # the admin: staff only
 DENIED = Expect(404, denied=True)        # "missing" and "not yours" alike, and logged
 NO_GET = Expect(405)                     # the view takes POST only
@@ -107,7 +108,8 @@ def row(*cells):
 
 MATRIX = {
     #                                            anon    anna    lise    bo      dorte   ali     admin   screen  link
-    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  UNLOCK, LOGIN),
+    ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CONFIG, UNLOCK, LOGIN),
     ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   PAGE,   PAGE,   UNLOCK, LOGIN),
     ("insights:case", "GET"):                row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:case_graph_svg", "GET"):      row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
@@ -156,7 +158,7 @@ MATRIX = {
     # A token nobody was sent: a kind refusal to everyone; the screen cannot leave the screen.
     ("ratings:rate_by_link", "GET"):         row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
     ("ratings:rate_by_link", "POST"):        row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
-    ("login", "GET"):                        row(PAGE,   CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  UNLOCK, PAGE),
+    ("login", "GET"):                        row(PAGE,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, PAGE),
     ("logout", "GET"):                       row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, NO_GET),
     ("set_language", "GET"):                 row(HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, HOME),
     # Django's admin checks staff status itself; its index stands for all its pages here.

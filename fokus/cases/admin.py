@@ -10,12 +10,12 @@ from fokus.cases import actions
 from fokus.cases.models import Organisation, Team, Unit
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(admin.StackedInline):  # stacked: each field has its label
     model = Unit
     extra = 0
 
 
-class TeamInline(admin.TabularInline):
+class TeamInline(admin.StackedInline):
     model = Team
     extra = 0
 

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from fokus.accounts.models import Role
 from fokus.cases import access
 from fokus.insights.caseload import CaseloadForm, caseload_for_user, team_members_for
 from fokus.insights.graph import case_graph, faces_timeline
@@ -19,6 +20,10 @@ LATEST_RATINGS = 24
 
 @login_required
 def home(request):
+    """Where each role starts: an administrator configures (the configuration home,
+    with no case in it); everyone else starts on the caseload."""
+    if request.user.role == Role.ADMINISTRATOR and request.user.is_staff:
+        return redirect("admin:index")
     return redirect("insights:case_list")
 
 
