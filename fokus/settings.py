@@ -175,6 +175,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("FOKUS_LOG_LEVEL", "INFO")},
+    # The PDF renderer's step-by-step progress ("Step 5 - Creating layout") is noise.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Test runs use a fast hasher (set in tests/conftest.py), never here.
