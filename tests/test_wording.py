@@ -133,7 +133,7 @@ def test_a_parent_rating_a_child_reads_the_wording_about_the_child(world):
 def test_licensed_wording_needs_the_organisations_licence(world):
     InstrumentLicence.objects.filter(organisation=world.org).update(
         valid_until=datetime.date(2001, 1, 1))
-    with pytest.raises(ValidationError, match="no licence in force"):
+    with pytest.raises(ValidationError, match="licen"):
         _enter(world, _ors(), "da", instruction="Tekst")
     with pytest.raises(ValidationError):
         _enter(world, _ors(), "da", instruction="Tekst", org=None)  # never shipped
@@ -194,3 +194,31 @@ def test_the_admin_shows_the_licence_rule_on_the_form(world, admin_client):
     assert "licence" in response.content.decode()
     assert not InstrumentWording.objects.filter(instrument=_ors()).exists()
     assert not AccessLogEntry.objects.filter(object_type="instrument_wording").exists()
+
+
+def test_the_demo_enters_its_own_generic_wording_not_the_licensed_text(world):
+    import random
+
+    from django.utils import timezone
+
+    from fokus.demo.generator import DEMO_WORDING, _Generator
+    from fokus.instruments.definitions import CORS_LABELS, ORS_LABELS, SRS_LABELS
+
+    generator = _Generator(random.Random(1), timezone.localdate(), 1)
+    generator.organisation = world.org
+    assert generator._wording() > 0
+    for code in DEMO_WORDING:
+        instrument = Instrument.objects.get(code=code)
+        for language in ("da", "en"):
+            shown = wording_for(instrument, language, world.org.pk, about="Mikkel")
+            assert shown.instruction.startswith(("Demo-tekst.", "Demo text."))
+            assert len(shown.items) == instrument.items.count()
+    ors = wording_for(_ors(), "da", world.org.pk)
+    assert [i.label for i in ors.items][0] == "Mig selv"
+    assert (ors.items[0].low, ors.items[0].high) == ("Meget dårligt", "Meget godt")
+    assert "{name}" not in wording_for(_ors(), "en", world.org.pk, about="Mikkel").instruction
+    # Not the ORS family's labels, nor anything longer from its authors.
+    shipped = {label for pairs in (ORS_LABELS, SRS_LABELS, CORS_LABELS) for pair in pairs
+               for label in pair}
+    assert not shipped & set(ItemWording.objects.filter(organisation=world.org)
+                             .values_list("label", flat=True))

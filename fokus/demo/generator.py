@@ -2,9 +2,11 @@
 
 `fokus demo-data` calls generate_demo(). Everything here is generated: the people
 are made up from short lists of common Danish names, the CPR numbers are
-date-consistent but random, and the ORS-family licence is a placeholder (no
-licensed item wording is entered). The same seed on the same day gives the same
-department.
+date-consistent but random, and the ORS-family licence is a placeholder. No licensed
+item wording is entered: the demo's screens show Fokus's own generic wording
+(DEMO_WORDING, Danish and English), written for the demo and clearly not the
+ORS/SRS/CORS text, so that they look like real ones. The same seed on the same day
+gives the same department.
 
 The generator writes as a system process: it bulk-creates the rows in one
 transaction and writes ONE access-log entry that records the generation, instead
@@ -47,7 +49,14 @@ from fokus.cases.models import (
 )
 from fokus.instruments.actions import create_organisation
 from fokus.instruments.definitions import PUBLISHED_ETR
-from fokus.instruments.models import Family, Instrument, InstrumentLicence, Measures
+from fokus.instruments.models import (
+    Family,
+    Instrument,
+    InstrumentLicence,
+    InstrumentWording,
+    ItemWording,
+    Measures,
+)
 from fokus.outcomes import rules, to_tenths
 from fokus.ratings.actions import check_rating, suggest_instrument
 from fokus.ratings.models import MissingRating, MissingReason, Rating, RatingAnswer, RatingMode
@@ -63,6 +72,56 @@ N_EARLY_LEAVERS = 12  # of the closed: families who left after one to three meet
 ANNA_CASES = 25
 SPAN_DAYS = 728  # about two years of meetings up to today
 CHECK_EVERY = 20  # every n-th rating is also run through check_rating
+
+# The demo's own wording for the ORS-family instruments, in Danish and English: generic
+# questions written for Fokus's demo (NOT the licensed ORS/SRS/CORS wording, which an
+# organisation's administrator enters under its licence). Per kind of instrument: the
+# instruction, the instruction for rating someone else ({name}: the person rated), and
+# per item (label, low end, high end).
+_DEMO_OUTCOME = {
+    "da": ("Demo-tekst. Hvordan er den sidste uge gået, i dag med? Sæt en streg på hver linje: "
+           "jo længere mod højre, jo bedre.",
+           "Demo-tekst. Hvordan tror du, den sidste uge er gået for {name}, i dag med? Sæt en "
+           "streg på hver linje: jo længere mod højre, jo bedre.",
+           [("Mig selv", "Meget dårligt", "Meget godt"),
+            ("Familie og dem, jeg er tæt på", "Meget dårligt", "Meget godt"),
+            ("Skole, arbejde og venner", "Meget dårligt", "Meget godt"),
+            ("Livet lige nu", "Meget dårligt", "Meget godt")]),
+    "en": ("Demo text. How has the last week been, including today? Mark each line: the "
+           "further right, the better.",
+           "Demo text. How do you think the last week has been for {name}, including today? "
+           "Mark each line: the further right, the better.",
+           [("How I am doing", "Very badly", "Very well"),
+            ("Family and the people close to me", "Very badly", "Very well"),
+            ("School, work and friends", "Very badly", "Very well"),
+            ("Life right now", "Very badly", "Very well")]),
+}
+_DEMO_SESSION = {
+    "da": ("Demo-tekst. Hvordan var mødet i dag? Sæt en streg på hver linje.", "",
+           [("Blev jeg lyttet til?", "Slet ikke", "Helt og fuldt"),
+            ("Talte vi om det, jeg ville tale om?", "Slet ikke", "Helt og fuldt"),
+            ("Passede måden, vi arbejdede på, til mig?", "Slet ikke", "Helt og fuldt"),
+            ("Mødet alt i alt", "Dårligt", "Godt")]),
+    "en": ("Demo text. How was today's meeting? Mark each line.", "",
+           [("Was I listened to?", "Not at all", "Completely"),
+            ("Did we talk about what I wanted to talk about?", "Not at all", "Completely"),
+            ("Did the way we worked suit me?", "Not at all", "Completely"),
+            ("The meeting all in all", "Badly", "Well")]),
+}
+DEMO_WORDING = {
+    "ORS": _DEMO_OUTCOME, "CORS": _DEMO_OUTCOME,
+    "SRS": _DEMO_SESSION, "CSRS": _DEMO_SESSION, "GSRS": _DEMO_SESSION, "CGSRS": _DEMO_SESSION,
+    "YCORS": {"da": ("Demo-tekst. Peg på det ansigt, der passer bedst.",
+                     "Demo-tekst. Peg på det ansigt, der passer bedst til {name}.",
+                     [("Hvordan har du det?", "", "")]),
+              "en": ("Demo text. Point to the face that fits best.",
+                     "Demo text. Point to the face that fits {name} best.",
+                     [("How are you?", "", "")])},
+    "YCSRS": {"da": ("Demo-tekst. Peg på det ansigt, der passer bedst.", "",
+                     [("Hvordan var det at være her i dag?", "", "")]),
+              "en": ("Demo text. Point to the face that fits best.", "",
+                     [("How was it to be here today?", "", "")])},
+}
 
 # username, first name, last name, role, team index (None: no team)
 STAFF: list[tuple[str, str, str, str, int | None]] = [
@@ -473,6 +532,7 @@ class _Generator:
         InstrumentLicence.objects.create(
             organisation=self.organisation, family=Family.ORS, licensee=LICENSEE,
             reference="DEMO-PLACEHOLDER", valid_from=valid_from)
+        s_wordings = self._wording()
         unit = Unit.objects.create(organisation=self.organisation, name=UNIT_NAME)
         self.teams = [Team.objects.create(unit=unit, name=name) for name in TEAM_NAMES]
         self._staff()
@@ -491,8 +551,31 @@ class _Generator:
                purpose=f"demo data generated (seed {self.seed})",
                detail={"teams": s.teams, "users": s.users, "cases": s.cases,
                        "persons": s.persons, "meetings": s.meetings, "ratings": s.ratings,
+                       "demo_wordings": s_wordings,
                        "missing_ratings": s.missing_ratings})
         return s
+
+    def _wording(self) -> int:
+        """The demo's own generic wording (DEMO_WORDING), for the demo organisation."""
+        instruments = {i.code: i for i in Instrument.objects.filter(code__in=DEMO_WORDING)
+                       .prefetch_related("items")}
+        heads, texts = [], []
+        for code, languages in DEMO_WORDING.items():
+            instrument = instruments.get(code)
+            if instrument is None:
+                continue
+            items = sorted(instrument.items.all(), key=lambda item: item.position)
+            for language, (instruction, other, labels) in languages.items():
+                heads.append(InstrumentWording(
+                    organisation=self.organisation, instrument=instrument, language=language,
+                    instruction=instruction, instruction_other=other))
+                for item, (label, low, high) in zip(items, labels, strict=True):
+                    texts.append(ItemWording(organisation=self.organisation, item=item,
+                                             language=language, label=label, low_anchor=low,
+                                             high_anchor=high))
+        InstrumentWording.objects.bulk_create(heads)
+        ItemWording.objects.bulk_create(texts)
+        return len(heads) + len(texts)
 
     def _staff(self) -> None:
         password = make_password(PASSWORD)  # one hash for all demo users: hashing is slow
