@@ -249,3 +249,15 @@ def test_the_log_cannot_be_written_outside_a_transaction():
     with pytest.raises(RuntimeError):
         record(None, "read", "case", 1)
     assert not AccessLogEntry.objects.exists()
+
+
+def test_a_log_entry_names_its_time_in_local_time(db):
+    """The entry's title in the administration said 14:01 (UTC) beside "Hvornår: 15:01"."""
+    import datetime
+
+    entry = AccessLogEntry(at=datetime.datetime(2026, 1, 15, 13, 1, tzinfo=datetime.UTC),
+                           username="dorte", action="list", object_type="dashboard")
+    assert str(entry).startswith("2026-01-15 14:01 dorte")  # Copenhagen: UTC+1 in winter
+    summer = AccessLogEntry(at=datetime.datetime(2026, 7, 15, 13, 1, tzinfo=datetime.UTC),
+                            username="dorte", action="list", object_type="dashboard")
+    assert str(summer).startswith("2026-07-15 15:01")

@@ -39,7 +39,9 @@ class AccessLogEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
+        # Local time, as everywhere else in Fokus (the stored value is UTC).
+        at = timezone.localtime(self.at) if self.at else None
+        return f"{at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
