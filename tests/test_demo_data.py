@@ -83,7 +83,10 @@ def test_settings_and_licence_are_in_force_before_all_data(demo):
     licence = InstrumentLicence.objects.get(organisation=org)
     assert (licence.family, licence.licensee) == ("ors", LICENSEE)
     assert licence.valid_from <= first and has_licence(org.pk, "ors", first)
-    assert not org.item_wordings.exists()  # no licensed item wording in demo data
+    # The demo's own generic wording, marked as such: never the licensed ORS text.
+    wordings = list(org.instrument_wordings.all())
+    assert wordings and org.item_wordings.exists()
+    assert all(w.instruction.startswith(("Demo-tekst.", "Demo text.")) for w in wordings)
 
 
 def test_the_demo_logins_have_their_roles_and_password(demo, settings):
