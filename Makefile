@@ -33,6 +33,11 @@ demo: venv
 	@echo ""
 	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
 
+## make worker: the task worker (renders each case's graph ahead after a rating); run it beside the web server
+.PHONY: worker
+worker: venv
+	$(PY) -m fokus db_worker
+
 ## make clean-demo: forget the demo database (the next `make demo` generates a new one)
 clean-demo:
 	rm -f var/fokus.sqlite3

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "fokus.accounts",
     "fokus.cases",
     "fokus.instruments",
@@ -97,6 +99,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing a rating save.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Background tasks (Django's tasks interface, the django-tasks backport): the database
+# backend by default, so the embedded default needs no other server; the worker is
+# `fokus db_worker` (`make worker`). It renders each case's graph ahead after a rating
+# (fokus/insights/tasks.py). FOKUS_TASKS_BACKEND may name another backend, e.g.
+# django_tasks.backends.immediate.ImmediateBackend (run in the request, no worker).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("FOKUS_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

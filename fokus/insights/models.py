@@ -138,3 +138,36 @@ class CaseFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}"
+
+
+class GraphImage(models.Model):
+    """A case graph rendered to SVG, kept so that no reader waits for the renderer.
+
+    Rendered ahead by the task worker when a rating is committed
+    (fokus.insights.tasks.render_graph_ahead), or by the graph view itself when the
+    worker has not got to it yet. A table rather than Django's cache: the cache is in
+    each process's memory, and the worker and every app process must read the same
+    pictures; the database is what they all share, with no other server to run.
+
+    `version` is the digest of the graph's whole spec and label (fokus.insights.graph.
+    Graph.version): every rating, name, setting and word drawn is in it, so a row whose
+    version is not the graph's version now is never served. One row per case,
+    language and size (the next render replaces it); deleted with the case."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=5)
+    size = models.CharField(max_length=10)
+    version = models.CharField(max_length=32)
+    svg = models.TextField()
+    rendered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("kept case graph")
+        verbose_name_plural = _("kept case graphs")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "language", "size"],
+                                    name="one_graph_image_per_case_language_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.language} {self.size}"

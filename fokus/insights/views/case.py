@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET
 from fokus.accounts.models import Role
 from fokus.cases import access
 from fokus.insights.caseload import CaseloadForm, caseload_for_user, team_members_for
-from fokus.insights.graph import case_graph, faces_timeline
+from fokus.insights.graph import SIZES, case_graph, faces_timeline
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
+from fokus.insights.tasks import kept_svg
 from fokus.lib.i18n import current_language
 
 LATEST_MEETINGS = 10
@@ -73,8 +74,11 @@ def case_insights(case) -> dict:
     lang = current_language()
     data = case_series(case)
     tracks, signals = case_signals(data, lang)
-    graph = case_graph(data, tracks, lang) if (data.outcome or data.alliance) else None
-    return {"graph": graph, "tracks": tracks, "signals": signals,
+    graph = phone_graph = None
+    if data.outcome or data.alliance:
+        graph = case_graph(data, tracks, lang, SIZES["tablet"])
+        phone_graph = case_graph(data, [], lang, SIZES["phone"])  # its version, for the URL
+    return {"graph": graph, "phone_graph": phone_graph, "tracks": tracks, "signals": signals,
             "has_ratings": data.has_ratings, "faces": faces_timeline(data, lang),
             "model_name": data.model.name, "settings_from": data.settings.valid_from}
 
@@ -82,19 +86,24 @@ def case_insights(case) -> dict:
 @login_required
 @require_GET
 def case_graph_svg(request, case_id: int):
-    """The case graph as an SVG image, so that the case page does not wait for it.
-    Revalidated by ETag: an unchanged graph is not rendered or sent again."""
+    """The case graph as an SVG image, so that the case page does not wait for it
+    (`?size=phone`: the narrow graph a phone's page shows). The picture kept by the
+    task worker (or by an earlier view) is served when it is the graph now; otherwise
+    it is rendered here and kept. Revalidated by ETag: an unchanged graph is not sent
+    again."""
     case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
     data = case_series(case)
     if not (data.outcome or data.alliance):
         raise Http404
     # The picture only: no signals are needed to draw it (its version is the same).
-    graph = case_graph(data, [], current_language())
+    lang = current_language()
+    width = SIZES["phone"] if request.GET.get("size") == "phone" else SIZES["tablet"]
+    graph = case_graph(data, [], lang, width)
     etag = f'"{graph.version}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(graph.svg, content_type="image/svg+xml; charset=utf-8")
+        response = HttpResponse(kept_svg(case.pk, lang, graph, width), content_type="image/svg+xml; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return response

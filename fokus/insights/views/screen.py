@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from fokus.cases import access
 from fokus.cases.models import Person
 from fokus.insights import family_screen
-from fokus.insights.graph import case_graph, faces_timeline, only_series
+from fokus.insights.graph import FAMILY, case_graph, faces_timeline, only_series
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 from fokus.lib.i18n import current_language
 from fokus.ratings import kiosk
+
+FAMILY_WIDTH = 560
 
 
 def _screen_graph(request, grant, keep, *, label: str, empty: str):
@@ -27,7 +29,10 @@ def _screen_graph(request, grant, keep, *, label: str, empty: str):
     shown = only_series(data, keep)
     graph = None
     if shown.outcome or shown.alliance:
-        graph = case_graph(data, tracks, lang, width=480, keep=keep, label=label)
+        # The family's words ("where most children who feel good are"), at the width
+        # the tablet shows it (text 13 px as drawn).
+        graph = case_graph(data, tracks, lang, width=FAMILY_WIDTH, keep=keep, label=label,
+                           audience=FAMILY)
     return render(request, "insights/_screen_graph.html", {
         "graph": graph, "faces": faces_timeline(shown, lang), "empty": empty,
         "show_numbers": grant.get("show_numbers", False)})
