@@ -95,6 +95,31 @@ def record_meeting(user, case: Case, *, held_on: datetime.date, kind: str, parti
 
 
 @transaction.atomic
+def cancel_meeting(user, case: Case, meeting: Meeting) -> Meeting:
+    """Cancel a meeting started by mistake. It is kept (for the access log, which
+    records the cancellation) and left out of everything else through
+    Meeting.objects.held(): signals, the graph, the caseload, the dashboards, FIT use
+    and the record. A meeting with ratings cannot be cancelled: a rating is never lost."""
+    if meeting.case_id != case.pk:
+        raise ValidationError(_("The meeting belongs to another case."))
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.is_cancelled:
+        return meeting
+    if meeting.ratings.exists():
+        raise ValidationError(_("Ratings were given at this meeting, so it cannot be "
+                                "cancelled. Change the date or the people present instead, "
+                                "or ask your FIT superuser."))
+    meeting.cancelled_at = timezone.now()
+    meeting.cancelled_by = user
+    meeting.save(update_fields=["cancelled_at", "cancelled_by"])
+    # The case has changed: the figures kept for the dashboards are rebuilt for it.
+    case.save(update_fields=["updated_at"])
+    record(user, AccessAction.UPDATE, "meeting", meeting.pk, case_id=case.pk,
+           purpose="cancelled")
+    return meeting
+
+
+@transaction.atomic
 def close_case(user, case: Case, *, closed_on: datetime.date) -> Case:
     if closed_on < case.opened_on:
         raise ValidationError({"closed_on": [_("A case cannot close before it opened.")]})
@@ -126,7 +151,8 @@ def set_ratings_private_from_parents(user, case: Case, person: Person, *, privat
 # A new municipality with its FIT settings is fokus.instruments.actions.create_organisation;
 # one added here reads the built-in default settings until it has its own.
 
-ORGANISATION_FIELDS = ("name", "municipality_code")
+ORGANISATION_FIELDS = ("name", "municipality_code", "leaders_see_caseworker_figures",
+                       "rating_link_sender", "rating_link_reminder_hours")
 UNIT_FIELDS = ("organisation", "name")
 TEAM_FIELDS = ("unit", "name")
 

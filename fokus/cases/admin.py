@@ -4,6 +4,7 @@ through Fokus's own pages, where every read is logged; they are not in the admin
 Every write goes through fokus.cases.actions, with its access-log entry."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from fokus.audit.admin_writes import ActionAdmin
 from fokus.cases import actions
@@ -24,6 +25,10 @@ class TeamInline(admin.StackedInline):
 class OrganisationAdmin(ActionAdmin):
     list_display = ("name", "municipality_code")
     inlines = [UnitInline]
+    fieldsets = [
+        (None, {"fields": ["name", "municipality_code", "leaders_see_caseworker_figures"]}),
+        (_("Rating links"), {"fields": ["rating_link_sender", "rating_link_reminder_hours"]}),
+    ]
 
     def save_model(self, request, obj, form, change):
         actions.save_organisation(request.user, obj)

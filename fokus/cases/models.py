@@ -23,6 +23,15 @@ class Organisation(models.Model):
         _("team leaders see each caseworker's own figures"), default=False,
         help_text=_("Off: a caseworker's outcome figures are shown to her alone. On: her "
                     "team leader may open them too, one caseworker at a time, never ranked."))
+    # Rating links: the address they come from, and one reminder for an unanswered link.
+    rating_link_sender = models.EmailField(
+        _("rating links are sent from"), blank=True,
+        help_text=_("The e-mail address rating links and reminders come from, e.g. the family "
+                    "department's. Empty: the server's default sender."))
+    rating_link_reminder_hours = models.PositiveSmallIntegerField(
+        _("remind after (hours)"), default=0,
+        help_text=_("An unanswered rating link is followed by one reminder after this many "
+                    "hours, if it has not expired by then. 0: never."))
 
     class Meta:
         verbose_name = _("organisation")
@@ -272,6 +281,23 @@ class MeetingKind(models.TextChoices):
     GROUP = "group", _("Group session")
 
 
+class MeetingQuerySet(models.QuerySet):
+    def held(self):
+        """The meetings that took place: without those cancelled (started by mistake).
+        The one way every reader of meetings (signals, the graph, the caseload, the
+        dashboards, FIT use, the record) leaves cancelled meetings out; a cancelled
+        meeting is kept for the access log only.
+
+        On a case's meetings prefetched with the case (``case.meetings.held()``) it
+        filters the rows already fetched and makes no query."""
+        if self._result_cache is not None:
+            clone = self.filter(cancelled_at__isnull=True)
+            clone._result_cache = [m for m in self._result_cache if m.cancelled_at is None]
+            clone._prefetch_done = True
+            return clone
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Meeting(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
     held_on = models.DateField(_("date"))
@@ -285,6 +311,14 @@ class Meeting(models.Model):
     )
     note = models.TextField(_("short note"), blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A meeting started by mistake is cancelled, never deleted: see MeetingQuerySet.held.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="meetings_cancelled", verbose_name=_("cancelled by"),
+    )
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("meeting")
@@ -299,3 +333,7 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on:%Y-%m-%d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -68,8 +68,10 @@ _CODE = hashlib.sha256("".join(
 
 _MARK = "\x1e%d\x1f"
 _MARK_RE = re.compile("\x1e(\\d+)\x1f")
-_STAMP_PARTS = (("r", Rating), ("m", Meeting), ("x", MissingRating), ("p", Person),
-                ("i", Intervention))
+# Meetings held: cancelling one changes the stamp (Meeting.objects.held()).
+_STAMP_PARTS = (("r", Rating.objects), ("m", Meeting.objects.held()),
+                ("x", MissingRating.objects), ("p", Person.objects),
+                ("i", Intervention.objects))
 
 
 # ---------------------------------------------------------------------------
@@ -134,10 +136,10 @@ def current_stamps(case_ids, fingerprints: dict[int, str],
                    organisation_of: dict[int, int]) -> dict[int, str]:
     """Each case's stamp now: one grouped query over the cases (`case_ids`: a list, or
     a query of case ids), the number and the newest id of each kind of input."""
-    queries = [model.objects.filter(case_id__in=case_ids).order_by().values("case_id")
+    queries = [rows.filter(case_id__in=case_ids).order_by().values("case_id")
                .annotate(part=Value(i, output_field=IntegerField()), n=Count("pk"), top=Max("pk"))
                .values_list("case_id", "part", "n", "top")
-               for i, (_key, model) in enumerate(_STAMP_PARTS)]
+               for i, (_key, rows) in enumerate(_STAMP_PARTS)]
     found: dict[int, dict[str, tuple[int, int]]] = {}
     for case_id, part, n, top in queries[0].union(*queries[1:], all=True):
         found.setdefault(case_id, {})[_STAMP_PARTS[part][0]] = (n, top)
@@ -147,7 +149,7 @@ def current_stamps(case_ids, fingerprints: dict[int, str],
 def _stamp_of(case: Case, fingerprint: str) -> str:
     """The stamp of the prefetched inputs the figures are computed from."""
     parts = {}
-    for key, rows in (("r", case.ratings.all()), ("m", case.meetings.all()),
+    for key, rows in (("r", case.ratings.all()), ("m", case.meetings.held()),
                       ("x", case.missing_ratings.all()), ("p", case.persons.all()),
                       ("i", case.interventions.all())):
         if rows:
@@ -328,7 +330,8 @@ SUMMARY_FIELDS = ("rank", "tie", "ranks", "board_key", "last_meeting", "first_in
 
 def _prefetched(case_ids):
     return (Case.objects.filter(pk__in=case_ids).order_by("pk")
-            .prefetch_related("persons", "interventions", "meetings", "ratings__instrument",
+            .prefetch_related("persons", "interventions", "meetings__participants",
+                              "ratings__instrument",
                               "ratings__person", "ratings__rater", "missing_ratings"))
 
 

@@ -81,6 +81,8 @@ def fit_use_stamp(organisation_id: int) -> tuple:
     """What the counts are made of: the series' stamp and the newest meeting, rating
     link and meeting record (each an indexed lookup)."""
     org = {"case__organisation_id": organisation_id}
+    # Cancelling a meeting or undoing a missing reason touches its case (Case.updated_at),
+    # which current_stamp sees.
     return (current_stamp(organisation_id), newest_id(Meeting.objects.filter(**org)),
             newest_id(RatingLink.objects.filter(**org)),
             newest_id(MeetingRecord.objects.filter(meeting__case__organisation_id=organisation_id)))
@@ -117,7 +119,8 @@ def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]
         return Exists(Rating.objects.filter(meeting=OuterRef("pk"),
                                             instrument__measures=measures))
 
-    meetings = (Meeting.objects.filter(case__in=cases)
+    held = Meeting.objects.held().filter(case__in=cases)  # cancelled meetings left out
+    meetings = (held
                 .annotate(o=rated(Measures.OUTCOME), a=rated(Measures.ALLIANCE),
                           month=TruncMonth("held_on"))
                 .values("case__team_id", "month")
@@ -132,7 +135,7 @@ def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]
              .annotate(n=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
              .order_by()}
     delays = defaultdict(list)
-    for team_id, held_on, created in (MeetingRecord.objects.filter(meeting__case__in=cases)
+    for team_id, held_on, created in (MeetingRecord.objects.filter(meeting__in=held)
                                       .values_list("meeting__case__team_id",
                                                    "meeting__held_on", "created_at")):
         delays[(team_id, held_on.replace(day=1))].append(
@@ -142,7 +145,7 @@ def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]
     ratings = dict(Rating.objects.filter(case__in=cases).values("case__team_id")
                    .annotate(n=Count("id")).order_by().values_list("case__team_id", "n"))
     missing = defaultdict(dict)
-    for team_id, reason, n in (MissingRating.objects.filter(case__in=cases)
+    for team_id, reason, n in (MissingRating.objects.filter(case__in=cases, meeting__in=held)
                                .values("case__team_id", "reason").annotate(n=Count("id"))
                                .order_by().values_list("case__team_id", "reason", "n")):
         missing[team_id][reason] = n

@@ -13,11 +13,11 @@ import datetime
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 
-from fokus.cases.models import Case, Intervention
+from fokus.cases.models import Case, Intervention, Meeting
 from fokus.outcomes import prepare_ratings, rules
-from fokus.ratings.models import MissingRating, Rating
+from fokus.ratings.models import MissingRating, MissingReason, Rating
 
 
 def _birth_dates(frame: pd.DataFrame) -> pd.Series:
@@ -81,8 +81,19 @@ def ratings_frame(organisation_id: int, *, case_ids: Iterable[int] | None = None
 
 def missing_frame(organisation_id: int, *, case_ids: Iterable[int] | None = None
                   ) -> pd.DataFrame:
-    """Missing-rating records in the engine's form (case_id, person_id, date, reason)."""
-    missing = MissingRating.objects.filter(case__organisation_id=organisation_id)
+    """Missing-rating records in the engine's form (case_id, person_id, date, reason):
+    only at meetings held (not cancelled), and only for a person who was there (a
+    participant, or any person at a meeting without a list of participants) and not
+    recorded as "not present": someone absent did not miss a rating (as
+    insights.signals.was_present)."""
+    participants = Meeting.participants.through.objects
+    present = participants.filter(meeting_id=OuterRef("meeting_id"),
+                                  person_id=OuterRef("person_id"))
+    listed = participants.filter(meeting_id=OuterRef("meeting_id"))
+    missing = (MissingRating.objects.filter(case__organisation_id=organisation_id,
+                                            meeting__in=Meeting.objects.held())
+               .filter(Exists(present) | ~Exists(listed))
+               .exclude(reason=MissingReason.NOT_PRESENT))
     if case_ids is not None:
         missing = missing.filter(case_id__in=list(case_ids))
     rows = list(missing.values_list("case_id", "person_id", "meeting__held_on", "reason"))

@@ -85,7 +85,7 @@ class Series:
 class CaseData:
     outcome: list[Series]   # 0-40 outcome lines (ORS, CORS)
     alliance: list[Series]  # 0-40 alliance lines (SRS, CSRS, GSRS, CGSRS)
-    meetings: list  # cases.Meeting, in date order
+    meetings: list  # cases.Meeting held (not cancelled), in date order
     missing: list  # ratings.MissingRating
     settings: OutcomeSettings
     model: EtrModel  # the ETR parameter sets in force
@@ -173,7 +173,7 @@ def case_series(case, *, on: datetime.date | None = None, in_force=settings_and_
         outcome=[x for x in series_list if x.measures == rules.OUTCOME and not x.is_faces],
         alliance=[x for x in series_list if x.measures == rules.ALLIANCE and not x.is_faces],
         faces=[x for x in series_list if x.is_faces],
-        meetings=sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk)),
+        meetings=sorted(case.meetings.held(), key=lambda m: (m.held_on, m.pk)),
         missing=list(case.missing_ratings.all()),
         settings=s,
         model=model,

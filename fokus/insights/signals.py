@@ -17,6 +17,7 @@ from fokus.insights.defaults import default_prompt
 from fokus.insights.models import ConversationPrompt, SignalKind
 from fokus.insights.series import CaseData, Series
 from fokus.outcomes import EtrModel, rules, to_tenths
+from fokus.ratings.models import MissingReason
 
 FAR_APART = 10.0  # points between two raters about the same person at the same date
 NO_RATING_MEETINGS = 2  # no rating at the last this many meetings
@@ -143,9 +144,19 @@ def disagreements(data: CaseData, lang: str = "en") -> list[Signal]:
     return found
 
 
+def was_present(meeting, person_id: int, not_present: set[tuple[int, int]]) -> bool:
+    """Whether a person was at a meeting: among its participants (a meeting without a
+    list of participants, from before they were recorded, counts everyone), and not
+    recorded as "not present" there. `not_present`: {(meeting id, person id)}."""
+    ids = [p.pk for p in meeting.participants.all()]
+    return (not ids or person_id in ids) and (meeting.pk, person_id) not in not_present
+
+
 def missing_at_last_meetings(data: CaseData, lang: str = "en") -> list[Signal]:
     """People who have given an outcome rating before but none at the last two
-    meetings; with the reasons recorded, so missing is told apart from forgotten."""
+    meetings (held, not cancelled), though they were present at both; with the reasons
+    recorded, so missing is told apart from forgotten. Someone who was not at a
+    meeting did not miss a rating there."""
     meetings = data.meetings[-NO_RATING_MEETINGS:]
     if len(meetings) < NO_RATING_MEETINGS:
         return []
@@ -157,7 +168,11 @@ def missing_at_last_meetings(data: CaseData, lang: str = "en") -> list[Signal]:
     for series in outcome:
         if series.rater_id not in raters:
             raters.append(series.rater_id)
+    not_present = {(m.meeting_id, m.person_id) for m in data.missing
+                   if m.reason == MissingReason.NOT_PRESENT}
     for rater_id in raters:
+        if not all(was_present(m, rater_id, not_present) for m in meetings):
+            continue
         rated = any(p.meeting_id in ids or p.day in days
                     for x in outcome if x.rater_id == rater_id for p in x.points)
         if rated:

@@ -152,6 +152,10 @@ def record_rating(user, case: Case, *, instrument: Instrument, person: Person, r
             return _same_submission(existing, case), False
     if meeting is not None and meeting.case_id != case.pk:
         raise ValidationError(_("The meeting belongs to another case."))
+    if meeting is not None and meeting.is_cancelled:
+        # A rating still on its way from a device after its meeting was cancelled is
+        # kept (never lost), as a rating of its day without a meeting.
+        meeting = None
     values, item_sum = check_rating(case, instrument=instrument, person=person, rater=rater,
                                     rated_on=rated_on, answers=answers, total=total)
     try:
@@ -186,27 +190,54 @@ def _same_submission(existing: Rating, case: Case) -> Rating:
 @transaction.atomic
 def record_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
                           reason: str, measures: str = Measures.OUTCOME.value):
-    """Why someone did not rate at a meeting, in one tap. A second tap changes the reason."""
+    """Why someone present did not rate at a meeting. Recording it again changes the
+    reason; withdraw_missing_rating undoes it."""
     from fokus.ratings.models import MissingRating, MissingReason
 
+    _check_missing(case, meeting=meeting, person=person, measures=measures)
     if reason not in MissingReason.values:
         raise ValidationError(_("Unknown reason."))
-    if meeting.case_id != case.pk or person.case_id != case.pk:
-        raise ValidationError(_("The person and the meeting must belong to this case."))
-    if measures not in (Measures.OUTCOME, Measures.ALLIANCE):
-        raise ValidationError(_("Unknown measure."))
-    missing, _created = MissingRating.objects.update_or_create(
+    missing, created = MissingRating.objects.update_or_create(
         meeting=meeting, person=person, measures=measures,
         defaults={"case": case, "reason": reason, "recorded_by": user},
     )
-    record(user, AccessAction.CREATE, "missing_rating", missing.pk, case_id=case.pk,
-           person_id=person.pk, purpose=reason)
+    case.save(update_fields=["updated_at"])  # the dashboards' kept figures see the change
+    record(user, AccessAction.CREATE if created else AccessAction.UPDATE, "missing_rating",
+           missing.pk, case_id=case.pk, person_id=person.pk, purpose=reason)
     return missing
+
+
+@transaction.atomic
+def withdraw_missing_rating(user, case: Case, *, meeting: Meeting, person: Person,
+                            measures: str = Measures.OUTCOME.value) -> bool:
+    """Undo "did not rate": the reason is removed (logged). False if there was none."""
+    from fokus.ratings.models import MissingRating
+
+    _check_missing(case, meeting=meeting, person=person, measures=measures)
+    missing = MissingRating.objects.filter(meeting=meeting, person=person,
+                                           measures=measures).first()
+    if missing is None:
+        return False
+    pk, reason = missing.pk, missing.reason
+    missing.delete()
+    case.save(update_fields=["updated_at"])
+    record(user, AccessAction.DELETE, "missing_rating", pk, case_id=case.pk,
+           person_id=person.pk, purpose=f"undo {reason}")
+    return True
+
+
+def _check_missing(case: Case, *, meeting: Meeting, person: Person, measures: str) -> None:
+    if meeting.case_id != case.pk or person.case_id != case.pk:
+        raise ValidationError(_("The person and the meeting must belong to this case."))
+    if meeting.is_cancelled:
+        raise ValidationError(_("This meeting was cancelled."))
+    if measures not in (Measures.OUTCOME, Measures.ALLIANCE):
+        raise ValidationError(_("Unknown measure."))
 
 
 def create_rating_link(user, case: Case, *, person: Person, rater: Person,
                        instrument: Instrument, channel: str, address: str, build_url,
-                       valid_for: datetime.timedelta | None = None):
+                       valid_for: datetime.timedelta | None = None, language: str = "da"):
     """Create a one-time rating link and send it. Returns (link, token); only the
     token's hash is stored.
 
@@ -217,16 +248,16 @@ def create_rating_link(user, case: Case, *, person: Person, rater: Person,
     with transaction.atomic():
         link, token = _create_rating_link(user, case, person=person, rater=rater,
                                           instrument=instrument, channel=channel,
-                                          valid_for=valid_for)
+                                          valid_for=valid_for, language=language,
+                                          address=address)
         url = build_url(token)
-        transaction.on_commit(partial(_send_or_withdraw, user, link, address=address, url=url,
-                                      first_name=rater.first_name))
+        transaction.on_commit(partial(_send_or_withdraw, user, link, address=address, url=url))
     return link, token
 
 
 def _create_rating_link(user, case: Case, *, person: Person, rater: Person,
                         instrument: Instrument, channel: str,
-                        valid_for: datetime.timedelta | None):
+                        valid_for: datetime.timedelta | None, language: str, address: str):
     from fokus.ratings import links
     from fokus.ratings.models import RatingLink
 
@@ -250,25 +281,29 @@ def _create_rating_link(user, case: Case, *, person: Person, rater: Person,
         case=case, person=person, rater=rater, instrument=instrument,
         token_hash=links.hash_token(token), channel=channel, created_by=user,
         expires_at=timezone.now() + (valid_for or links.DEFAULT_VALIDITY),
+        language=(language or "da")[:8],
+        # Kept only while a reminder may follow (fokus.ratings.tasks erases it).
+        reminder_address=address if case.organisation.rating_link_reminder_hours else "",
     )
     record(user, AccessAction.CREATE, "rating_link", link.pk, case_id=case.pk,
            person_id=person.pk, purpose=channel)
     return link, token
 
 
-def _send_or_withdraw(user, link, *, address: str, url: str, first_name: str) -> None:
+def _send_or_withdraw(user, link, *, address: str, url: str) -> None:
     """Send a committed link; if that fails, withdraw it so that it opens nothing."""
     from fokus.ratings import links
     from fokus.ratings.models import RatingLink
 
     try:
-        links.send_link(link.channel, address, url, first_name=first_name)
+        links.send_link(link, address, url)
     except Exception as exc:  # any failure of a mail server or an SMS gateway
         # The log names the link, never the address or the name.
         logger.warning("Rating link %s could not be sent by %s: %s", link.pk, link.channel,
                        type(exc).__name__)
         with transaction.atomic():
-            RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+            RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now(),
+                                                         reminder_address="")
             record(user, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
                    person_id=link.person_id, purpose="not sent")
         raise links.SendFailed(link.pk) from exc
@@ -306,7 +341,8 @@ def record_link_rating(token: str, *, answers: list,
             raise ValidationError(_("The submission key is not valid."))
         link.used_at = timezone.now()
         link.rating = rating
-        link.save(update_fields=["used_at", "rating"])
+        link.reminder_address = ""  # answered: no reminder
+        link.save(update_fields=["used_at", "rating", "reminder_address"])
         record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
                person_id=link.person_id, purpose="used")
     return rating, True

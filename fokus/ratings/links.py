@@ -11,7 +11,9 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -52,11 +54,17 @@ def submission_key(link) -> uuid.UUID:
 
 
 class ConsoleSmsSender:
-    """The demo sender: writes the message to the log instead of sending it. Never
-    the default in production, where the log must hold no personal data."""
+    """The demo sender: writes the message to the log instead of sending it (the number
+    masked). Never the default in production."""
 
     def send(self, to: str, text: str) -> None:
-        logger.info("SMS to %s: %s", to, text)
+        logger.info("SMS to %s: %s", mask_number(to), text)
+
+
+def mask_number(number: str) -> str:
+    """A mobile number as a log may show it: the last two digits only."""
+    digits = "".join(ch for ch in str(number) if ch.isdigit())
+    return "*" * max(len(digits) - 2, 0) + digits[-2:]
 
 
 def sms_available() -> bool:
@@ -67,10 +75,61 @@ def sms_sender():
     return import_string(settings.FOKUS_SMS_SENDER)()
 
 
-def send_link(channel: str, address: str, url: str, *, first_name: str) -> None:
-    text = _("Hello %(name)s. Please tell us how things are going: %(url)s "
-             "The link works once and for 72 hours.") % {"name": first_name, "url": url}
-    if channel == "email":
-        send_mail(_("Your rating for the next meeting"), text, None, [address])
+def message_language(language: str | None) -> str:
+    """The message is in Danish, or in English when the link was sent in English (the
+    family screen's other languages have its words only, not these)."""
+    return "en" if language == "en" else "da"
+
+
+def sender_address(organisation) -> str | None:
+    """The From address of rating links: the organisation's, else DEFAULT_FROM_EMAIL."""
+    return organisation.rating_link_sender or None
+
+
+def message_for(link, url: str | None, *, reminder: bool = False) -> tuple[str, str]:
+    """(subject, text) of the message with a link (or of its reminder, which carries no
+    link). Different for "how life is going" (before a meeting) and "how the meeting
+    went" (after). No personal data but the caseworker's first name: not the name of
+    the person it goes to, nor of the child, nor the case."""
+    from fokus.instruments.models import Measures
+
+    with translation.override(message_language(link.language)):
+        who = {"caseworker": (link.created_by.first_name if link.created_by else "")
+               or _("your caseworker"),
+               "municipality": link.case.organisation.name,
+               "until": date_format(timezone.localtime(link.expires_at),
+                                    "SHORT_DATETIME_FORMAT"),
+               "url": url or ""}
+        if link.instrument.measures == Measures.ALLIANCE:
+            subject = _("How did the meeting go? A question from %(municipality)s") % who
+            if reminder:
+                text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
+                         "like to hear how the meeting went. Please use the link in the "
+                         "message you got; it works once, until %(until)s.") % who
+            else:
+                text = _("Hello. %(caseworker)s from %(municipality)s would like to know how "
+                         "the meeting went for you: %(url)s The link works once, until "
+                         "%(until)s.") % who
+        else:
+            subject = _("How are things going? A question from %(municipality)s") % who
+            if reminder:
+                text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
+                         "like to hear how things are going before your next meeting. Please "
+                         "use the link in the message you got; it works once, until "
+                         "%(until)s.") % who
+            else:
+                text = _("Hello. Before your next meeting, %(caseworker)s from "
+                         "%(municipality)s asks how things have been going lately: %(url)s "
+                         "The link works once, until %(until)s.") % who
+        if reminder:
+            subject = _("Reminder: %(subject)s") % {"subject": subject}
+    return subject, text
+
+
+def send_link(link, address: str, url: str | None, *, reminder: bool = False) -> None:
+    """Send the message with a link (or its reminder) by the link's channel."""
+    subject, text = message_for(link, url, reminder=reminder)
+    if link.channel == "email":
+        EmailMessage(subject, text, sender_address(link.case.organisation), [address]).send()
     else:
         sms_sender().send(address, text)

@@ -156,6 +156,13 @@ class RatingLink(models.Model):
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     rating = models.OneToOneField(Rating, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="link")
+    # The language the link was sent in (its page and its reminder).
+    language = models.CharField(_("language"), max_length=8, default="da")
+    # One reminder for an unanswered link (Organisation.rating_link_reminder_hours): the
+    # address is kept only for it, and erased when it is sent, the link is used or it
+    # expires (fokus.ratings.tasks). The reminder carries no link: the token is never kept.
+    reminder_address = models.CharField(max_length=200, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rating link")

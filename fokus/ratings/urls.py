@@ -15,6 +15,12 @@ urlpatterns = [
     path("ratings/screen/", screen.kiosk_screen, name="kiosk"),
     path("ratings/screen/submit/", screen.kiosk_submit, name="kiosk_submit"),
     path("ratings/screen/unlock/", screen.unlock, name="unlock"),
+    # The family screen's service worker: under the screen's path, so that it covers it.
+    path("ratings/screen/sw.js", screen.service_worker, name="kiosk_service_worker"),
     # The public page of a rating link: no login, and short enough for a text message.
     path("r/<str:token>/", links.rate_by_link, name="rate_by_link"),
+    # Public: the privacy notice the rating link's page links to.
+    path("privatliv/", links.privacy, name="privacy"),
+    path("ratings/cases/<int:case_id>/meetings/<int:meeting_id>/cancel/",
+         meeting.meeting_cancel, name="meeting_cancel"),
 ]

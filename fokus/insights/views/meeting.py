@@ -18,7 +18,8 @@ def meeting(request, case_id: int, meeting_id: int):
     A fixed number of queries, whoever is present: the meeting, its participants, its
     ratings and missing reasons all come with the case (get_case_detail_for_user)."""
     case = access.get_case_detail_for_user(request.user, case_id, purpose="meeting")
-    meeting = next((m for m in case.meetings.all() if m.pk == meeting_id), None)
+    # A cancelled meeting is left out (kept for the access log only).
+    meeting = next((m for m in case.meetings.held() if m.pk == meeting_id), None)
     if meeting is None:
         raise Http404
     persons = list(meeting.participants.all())
@@ -34,5 +35,6 @@ def meeting(request, case_id: int, meeting_id: int):
             row["checked"] = False
     return render(request, "insights/meeting.html", {
         "case": case, "meeting": meeting, "plan": plan, "reasons": MissingReason.choices,
+        "can_cancel": not any(r.meeting_id == meeting.pk for r in case.ratings.all()),
         "submit_url": reverse("ratings:kiosk_submit"), "strings": kiosk.screen_strings(),
         "insights": case_insights(case)})

@@ -1,5 +1,6 @@
 """Rating links: the caseworker sends one; the person opens it on their own phone."""
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,13 +10,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from fokus.cases import access
 from fokus.ratings import actions, kiosk, links
 from fokus.ratings.access import get_link_by_token
 from fokus.ratings.forms import RatingLinkForm
-from fokus.ratings.views.common import bad_request, parse_key, parse_submission, saved, unreadable
+from fokus.ratings.views.common import bad_request, parse_key, parse_submission, unreadable
 
 
 @login_required
@@ -24,6 +26,11 @@ def link_send(request, case_id: int):
     """Send a person a one-time link to rate on their own phone."""
     case = access.get_case_for_user(request.user, case_id, purpose="rating link")
     form = RatingLinkForm(request.POST or None, case=case)
+    if case.organisation.rating_link_reminder_hours:
+        form.fields["address"].help_text = _(
+            "Used only to send this link and one reminder after %(hours)s hours if it is "
+            "not answered; then it is erased.") % {
+            "hours": case.organisation.rating_link_reminder_hours}
     if request.method == "POST" and form.is_valid():
         persons = {p.pk: p for p in case.persons.all()}
         person, rater = persons[form.cleaned_data["person"]], persons[form.cleaned_data["rater"]]
@@ -36,6 +43,7 @@ def link_send(request, case_id: int):
                 actions.create_rating_link(
                     request.user, case, person=person, rater=rater, instrument=instrument,
                     channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
+                    language=form.cleaned_data.get("language") or "da",
                     build_url=lambda token: request.build_absolute_uri(
                         reverse("ratings:rate_by_link", kwargs={"token": token}))
                     + _language_query(form.cleaned_data.get("language")))
@@ -67,28 +75,49 @@ REFUSALS = {
 }
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def rate_by_link(request, token: str):
-    """The public page of a rating link: no login, nothing of the case but a first name."""
-    if request.method == "POST":
-        return _submit(request, token)
+    """The public page of a rating link: no login, nothing of the case but the rater's
+    first name; it says who asks (the municipality and the caseworker's first name),
+    what the answers are for and who sees them. Never cached (Cache-Control: no-store),
+    and the token never leaves in a Referer header."""
+    response = _submit(request, token) if request.method == "POST" else _page(request, token)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(request, token: str):
     try:
         link = get_link_by_token(token, request.user)
     except links.LinkRefused as exc:
-        return render(request, "ratings/link_refused.html",
-                      {"message": REFUSALS[exc.reason], "kiosk": True}, status=410)
+        language = kiosk.step_language(request.GET.get("lang"))
+        with translation.override(language):
+            return render(request, "ratings/link_refused.html",
+                          {"message": REFUSALS[exc.reason], "kiosk": True}, status=410)
     # The person's language: the one the link was sent in (?lang=), or chosen on the page.
     language = kiosk.step_language(request.GET.get("lang"))
     steps = [{"person": link.person, "rater": link.rater, "instrument": link.instrument}]
     with translation.override(language):
         shown = kiosk.screen_steps(link.case, steps, [language])
         shown[0]["key"] = links.submission_key(link)
-        return render(request, "ratings/kiosk.html", {
+        return render(request, "ratings/link_page.html", {
             "steps": shown, "open_step": 0, "show_numbers": False,
             "submit_url": request.path, "strings": kiosk.screen_strings(),
             "strings_by_language": kiosk.strings_by_language(shown),
             "languages": kiosk.language_choices(), "link": True, "kiosk": True,
+            "asking": asking(link), "intro_language": links.message_language(language),
         })
+
+
+def asking(link) -> dict:
+    """Who asks, and about what: the municipality, the caseworker's first name, and
+    whether it is "how life is going" or "how the meeting went"."""
+    from fokus.instruments.models import Measures
+
+    return {"municipality": link.case.organisation.name,
+            "caseworker": link.created_by.first_name if link.created_by else "",
+            "about_meeting": link.instrument.measures == Measures.ALLIANCE}
 
 
 def _submit(request, token: str):
@@ -107,4 +136,19 @@ def _submit(request, token: str):
                             status=410)
     except ValidationError as exc:
         return bad_request(exc.messages)
-    return saved(rating, created=created)
+    # No database ids in the answer: the page needs only to know that it is saved.
+    if created:
+        return JsonResponse({"status": "saved"}, status=201)
+    return JsonResponse({"status": "saved", "already": True, "message": _("Already saved")})
+
+
+def privacy(request):
+    """The public privacy notice: what Fokus stores about a family, why, who sees it, how
+    long, and the person's rights, with the municipality's contact
+    (settings.FOKUS_PRIVACY_CONTACT). ?lang=da|en, as a link page sends it."""
+    language = request.GET.get("lang")
+    context = {"contact": getattr(settings, "FOKUS_PRIVACY_CONTACT", "")}
+    if language in ("da", "en"):
+        with translation.override(language):
+            return render(request, "privacy.html", context)
+    return render(request, "privacy.html", context)

@@ -1,0 +1,107 @@
+"""One reminder for an unanswered rating link, sent by the task worker.
+
+An organisation that sets Organisation.rating_link_reminder_hours (0 = never) has
+each unanswered link followed by one reminder that many hours after it was sent,
+if the link has not expired or been used by then. The reminder carries no link
+(only the token's hash is kept, so the link cannot be sent again): it asks the
+person to use the link in the message they got, and says until when it works.
+
+The address is kept on the link only for the reminder (RatingLink.reminder_address)
+and erased when the reminder is sent, the link is used, expires or fails to send,
+or the organisation stops reminders. Each reminder is sent at most once: it is
+marked sent in the same transaction as its access-log entry, and the message
+leaves after the commit.
+
+`fokus send-reminders` (cron or the worker's schedule, e.g. every 15 minutes)
+enqueues the reminders that are due: `remind` is a django-tasks task, run by the
+worker (django-tasks-db) or at once by the immediate backend.
+"""
+
+import datetime
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction
+from fokus.cases.models import Organisation
+from fokus.ratings import links
+from fokus.ratings.models import RatingLink
+
+logger = logging.getLogger(__name__)
+
+
+def _due(now: datetime.datetime):
+    """The links whose one reminder is due now, organisation by organisation."""
+    due = Q(pk__in=[])
+    for org, hours in (Organisation.objects.filter(rating_link_reminder_hours__gt=0)
+                       .values_list("pk", "rating_link_reminder_hours")):
+        due |= Q(case__organisation_id=org,
+                 created_at__lte=now - datetime.timedelta(hours=hours))
+    return (RatingLink.objects.filter(due, used_at__isnull=True, reminder_sent_at__isnull=True,
+                                      expires_at__gt=now)
+            .exclude(reminder_address=""))
+
+
+def due_reminders(now: datetime.datetime | None = None) -> list[int]:
+    """The ids of the links whose reminder is due."""
+    return list(_due(now or timezone.now()).order_by("pk").values_list("pk", flat=True))
+
+
+def erase_addresses(now: datetime.datetime | None = None) -> int:
+    """Erase the addresses no reminder will need: the link was used, has expired, was
+    reminded, or its organisation sends no reminders. Returns how many."""
+    now = now or timezone.now()
+    return (RatingLink.objects.exclude(reminder_address="")
+            .filter(Q(used_at__isnull=False) | Q(expires_at__lte=now)
+                    | Q(reminder_sent_at__isnull=False)
+                    | Q(case__organisation__rating_link_reminder_hours=0))
+            .update(reminder_address=""))
+
+
+def send_reminder(link_id: int, now: datetime.datetime | None = None) -> bool:
+    """Send the reminder of one link if it is (still) due: True if sent. Logged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not _due(now).filter(pk=link_id).exists():
+            return False
+        link = RatingLink.objects.select_for_update().get(pk=link_id)
+        if link.used_at is not None or link.reminder_sent_at is not None:
+            return False  # answered or reminded while we looked
+        address = link.reminder_address
+        link.reminder_sent_at = now
+        link.reminder_address = ""
+        link.save(update_fields=["reminder_sent_at", "reminder_address"])
+        record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+               person_id=link.person_id, purpose="reminder")
+        transaction.on_commit(partial(_send, link, address))
+    return True
+
+
+def _send(link: RatingLink, address: str) -> None:
+    try:
+        links.send_link(link, address, None, reminder=True)
+    except Exception as exc:  # any failure of a mail server or an SMS gateway
+        # Not retried: a reminder is sent at most once. The log names the link only.
+        logger.warning("The reminder of rating link %s could not be sent by %s: %s",
+                       link.pk, link.channel, type(exc).__name__)
+
+
+@task()
+def remind(link_id: int) -> bool:
+    """The worker's task: one link's reminder (send_reminder)."""
+    return send_reminder(link_id)
+
+
+def send_due_reminders(now: datetime.datetime | None = None) -> int:
+    """The periodic entry point (`fokus send-reminders`): erase the addresses no longer
+    needed and enqueue a reminder for each link that is due. Returns how many."""
+    erase_addresses(now)
+    due = due_reminders(now)
+    for link_id in due:
+        remind.enqueue(link_id)
+    return len(due)
