@@ -26,6 +26,7 @@ from fokus.instruments.languages import (
 from fokus.instruments.models import Measures
 from fokus.instruments.wording import wordings_for
 from fokus.lib.i18n import current_language
+from fokus.lib.words import decimal_mark
 from fokus.ratings.actions import active_instruments, suggest_instrument
 from fokus.ratings.models import Rating
 
@@ -235,8 +236,10 @@ def screen_steps(case, steps, languages=None) -> list[dict]:
 
 def screen_strings(language: str | None = None) -> dict:
     """What rating.js says, in a language (the page's by default)."""
-    with override(language or get_language()):
+    language = language or get_language() or "da"
+    with override(language):
         return {
+            "decimal": decimal_mark(language),
             "saved": _("Saved"),
             "already": _("Already saved"),
             "waiting": _("Waiting for network – kept on this device"),
@@ -261,6 +264,7 @@ def language_choices() -> list[dict]:
 
 # What a device holding the kiosk grant may open: the family screen and nothing else.
 OPEN_WHILE_HANDED_OVER = {"ratings:kiosk", "ratings:kiosk_submit", "ratings:unlock",
+                          "ratings:kiosk_service_worker",
                           "insights:kiosk_graph", "insights:kiosk_family_graph"}
 
 

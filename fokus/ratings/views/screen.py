@@ -1,10 +1,12 @@
 """The family screen: one person at a time on the handed-over tablet, their
 submissions, and the caseworker's way back (her password)."""
 
+from pathlib import Path
+
 from django.contrib import messages as flash
 from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,7 +62,22 @@ def kiosk_screen(request):
         "languages": kiosk.language_choices(),
         "screen_id": grant.get("id", ""), "kiosk": True,
         "show_family_graph": grant.get("show_family_graph", False),
+        "service_worker_url": reverse("ratings:kiosk_service_worker"),
+        "screen_url": reverse("ratings:kiosk"),
     })
+
+
+SERVICE_WORKER = Path(__file__).resolve().parents[2] / "static" / "fokus" / "family-screen-sw.js"
+
+
+def service_worker(request):
+    """The family screen's service worker (static/fokus/family-screen-sw.js), served from
+    the screen's own path so that its scope is the screen: it keeps the screen's page and
+    files for a reload without network. The same script for everyone; no data in it."""
+    response = HttpResponse(SERVICE_WORKER.read_bytes(),
+                            content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @require_POST

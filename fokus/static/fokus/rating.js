@@ -1,7 +1,11 @@
 /* The family rating screen: one person at a time, lines set by pointer, keyboard
    or screen reader; every submission kept on this device until the server has it.
    A submission's key is its step's key (data-key, given by the server): a second
-   press, a reload or a retry of the same step never stores a second rating. */
+   press, a reload or a retry of the same step never stores a second rating.
+   On the family screen (data-service-worker) a service worker keeps the page and its
+   files, so that a reload or a tablet waking up without network still shows the screen;
+   the steps the server confirmed are remembered here too (SAVED), so that such a copy
+   of the page opens at the next person and not at a step already saved. */
 (function () {
   "use strict";
   var app = document.getElementById("rating-app");
@@ -18,6 +22,8 @@
   var csrf = app.dataset.csrf;
   var showNumbers = app.dataset.showNumbers === "1";
   var STORE = "fokus-pending-ratings";
+  var SAVED = "fokus-saved-steps";
+  var CACHE = "fokus-family-screen";
 
   function uuid4() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -27,18 +33,21 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   function fmt(v) { return (Math.round(v * 10) / 10).toFixed(1); }
+  /* A value as the person reads it: with their language's decimal mark ("8,9"). */
+  function shown(v, element) { return fmt(v).replace(".", wordsFor(element).decimal || "."); }
 
   /* ---- the 10 cm line ---- */
   function setLine(line, value) {
     value = Math.min(10, Math.max(0, Math.round(value * 10) / 10));
     line.dataset.value = fmt(value);
     line.setAttribute("aria-valuenow", fmt(value));
-    line.setAttribute("aria-valuetext", wordsFor(line).valuetext.replace("%(value)s", fmt(value)));
+    line.setAttribute("aria-valuetext", wordsFor(line).valuetext.replace("%(value)s", shown(value, line)));
     var marker = line.querySelector(".vas-marker");
     marker.hidden = false;
     marker.style.left = (value * 10) + "%";
     var number = line.closest(".vas-item").querySelector(".vas-number");
-    if (number && showNumbers) { number.textContent = fmt(value); }
+    if (number && showNumbers) { number.textContent = shown(value, line); }
+    clearErrorIfComplete(line.closest(".step"));
   }
   function fromPointer(line, event) {
     var rect = line.getBoundingClientRect();
@@ -79,6 +88,14 @@
     try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; }
   }
   function keep(list) { localStorage.setItem(STORE, JSON.stringify(list)); }
+  function savedKeys() {
+    try { return JSON.parse(localStorage.getItem(SAVED) || "[]"); } catch (e) { return []; }
+  }
+  function rememberSaved(key) {
+    var list = savedKeys().filter(function (k) { return k !== key; });
+    list.push(key);
+    try { localStorage.setItem(SAVED, JSON.stringify(list.slice(-50))); } catch (e) { /* full */ }
+  }
   function sectionOf(entry) {
     var found = null;
     document.querySelectorAll(".step[data-key]").forEach(function (section) {
@@ -169,6 +186,7 @@
       if (response.status === 200 || response.status === 201) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           drop(entry.key);
+          if (app.dataset.serviceWorker) { rememberSaved(entry.key); }
           statusOf(entry, body.already ? "already" : "saved", "saved");
           var section = sectionOf(entry);
           if (section) { loadGraph(section.querySelector(".step-graph")); }
@@ -215,6 +233,21 @@
       });
     }
   }
+  function clearErrorIfComplete(section) {
+    /* An error goes away as soon as what it asked for is done. */
+    var error = section && section.querySelector(".step-error");
+    if (error && error.textContent && answersOf(section).indexOf(null) === -1) {
+      error.textContent = "";
+    }
+  }
+  document.querySelectorAll(".faces input").forEach(function (input) {
+    input.addEventListener("change", function () { clearErrorIfComplete(input.closest(".step")); });
+  });
+  function focusOn(element) {
+    if (!element) { return; }
+    if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
+    element.focus();
+  }
   document.querySelectorAll(".step-done").forEach(function (button) {
     var section = button.closest(".step");
     button.addEventListener("click", function () {
@@ -235,6 +268,9 @@
       var status = section.querySelector(".step-status");
       status.textContent = wordsFor(section).sending;
       status.dataset.state = "sending";
+      /* The button is gone: the focus goes to what happened (sending, saved or waiting),
+         and from its "Next" button on to the next person's heading. */
+      focusOn(status);
       sendOne(entry).then(updateOverall);
     });
   });
@@ -247,6 +283,29 @@
     lock(section);
     statusOf(entry, "waiting", "waiting");
   });
+  /* Steps the server confirmed since this copy of the page was made (a reload without
+     network shows the copy kept by the service worker). */
+  if (app.dataset.serviceWorker) {
+    var confirmed = savedKeys();
+    var steps = Array.prototype.slice.call(app.querySelectorAll(".step[data-key]"));
+    steps.forEach(function (section) {
+      if (confirmed.indexOf(section.dataset.key) === -1 || section.dataset.saved) { return; }
+      lock(section);
+      var status = section.querySelector(".step-status");
+      status.textContent = wordsFor(section).already;
+      status.dataset.state = "saved";
+    });
+    var open = app.querySelector(".step:not([hidden])");
+    if (open && open.dataset.key && confirmed.indexOf(open.dataset.key) !== -1) {
+      var waitingKeys = pending().map(function (e) { return e.key; });
+      var next = steps.filter(function (s) {
+        return !s.dataset.saved && confirmed.indexOf(s.dataset.key) === -1;
+      })[0] || steps.filter(function (s) { return waitingKeys.indexOf(s.dataset.key) !== -1; })[0]
+        || app.querySelector(".step-end");
+      open.hidden = true;
+      next.hidden = false;
+    }
+  }
   document.querySelectorAll(".step .next").forEach(function (button) {
     button.addEventListener("click", function () {
       var section = button.closest(".step");
@@ -261,5 +320,38 @@
       updateOverall();
     });
   });
+  /* The screen opens with the focus on its first heading. */
+  var first = app.querySelector(".step:not([hidden]) h1");
+  var active = document.activeElement;
+  if (first && (!active || active === document.body || active === document.getElementById("main"))) {
+    focusOn(first);
+  }
+
+  /* ---- offline: the family screen's page and files kept on the tablet ---- */
+  if (app.dataset.serviceWorker && "serviceWorker" in navigator && window.caches) {
+    navigator.serviceWorker.register(app.dataset.serviceWorker, {scope: app.dataset.screenUrl})
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () { return caches.open(CACHE); })
+      .then(function (cache) {
+        var files = Array.prototype.map.call(
+          document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]"),
+          function (e) { return e.href || e.src; });
+        return Promise.all([cache.addAll(files), fetch(app.dataset.screenUrl, {
+          credentials: "same-origin"}).then(function (response) {
+            if (response.ok && !response.redirected) { return cache.put(app.dataset.screenUrl, response); }
+          })]);
+      })
+      .then(function () { app.dataset.offlineReady = "1"; })
+      .catch(function () { /* no service worker: the queue still keeps the answers */ });
+  } else if (!app.dataset.screen && navigator.serviceWorker && window.caches) {
+    /* The caseworker's page after the screen: the screen's copy is forgotten. */
+    caches.delete(CACHE).catch(function () {});
+    try { localStorage.removeItem(SAVED); } catch (e) { /* nothing kept */ }
+    navigator.serviceWorker.getRegistrations().then(function (registrations) {
+      registrations.forEach(function (r) {
+        if (/\/ratings\/screen\/$/.test(new URL(r.scope).pathname)) { r.unregister(); }
+      });
+    }).catch(function () {});
+  }
   sendAll();
 })();
