@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from fokus.cases import access
 from fokus.ratings import actions, kiosk, links
@@ -142,6 +142,7 @@ def _submit(request, token: str):
     return JsonResponse({"status": "saved", "already": True, "message": _("Already saved")})
 
 
+@require_GET
 def privacy(request):
     """The public privacy notice: what Fokus stores about a family, why, who sees it, how
     long, and the person's rights, with the municipality's contact
