@@ -71,3 +71,20 @@ def test_the_family_screen_reads_a_line_with_the_persons_decimal_mark():
     assert danish["valuetext"].replace("%(value)s", "8,9") == "8,9 af 10"
     assert danish["notSet"] == "ikke markeret endnu"
     assert screen_strings("ar")["decimal"] == "."
+
+
+def test_english_pages_write_dates_day_first_with_fokus_formats():
+    """settings.FORMAT_MODULE_PATH = "fokus.lib.formats": Django's |date on an English page
+    is no longer American; Danish keeps Django's own Danish formats."""
+    from django.test import override_settings
+    from django.utils.formats import date_format
+
+    with override_settings(FORMAT_MODULE_PATH="fokus.lib.formats"):
+        with translation.override("en"):
+            assert date_format(DAY) == "26 November 2026"
+            assert date_format(DAY, "SHORT_DATE_FORMAT") == "26/11/2026"
+            assert date_format(datetime.datetime(2026, 11, 26, 14, 5), "DATETIME_FORMAT") == (
+                "26 November 2026, 14:05")
+        with translation.override("da"):
+            assert date_format(DAY) == "26. november 2026"
+            assert date_format(DAY, "SHORT_DATE_FORMAT") == "26.11.2026"

@@ -329,6 +329,7 @@
 
   /* ---- offline: the family screen's page and files kept on the tablet ---- */
   if (app.dataset.serviceWorker && "serviceWorker" in navigator && window.caches) {
+    var servedByWorker = !!navigator.serviceWorker.controller;  /* this page came through it */
     navigator.serviceWorker.register(app.dataset.serviceWorker, {scope: app.dataset.screenUrl})
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function () { return caches.open(CACHE); })
@@ -336,10 +337,17 @@
         var files = Array.prototype.map.call(
           document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]"),
           function (e) { return e.href || e.src; });
-        return Promise.all([cache.addAll(files), fetch(app.dataset.screenUrl, {
-          credentials: "same-origin"}).then(function (response) {
+        var kept = files.map(function (file) {
+          return cache.match(file).then(function (hit) { return hit || cache.add(file); });
+        });
+        /* The page itself: the service worker keeps each copy it serves; the first page of
+           the hand-over came before it, so that one is asked for once more. */
+        if (!servedByWorker) {
+          kept.push(fetch(app.dataset.screenUrl, {credentials: "same-origin"}).then(function (response) {
             if (response.ok && !response.redirected) { return cache.put(app.dataset.screenUrl, response); }
-          })]);
+          }));
+        }
+        return Promise.all(kept);
       })
       .then(function () { app.dataset.offlineReady = "1"; })
       .catch(function () { /* no service worker: the queue still keeps the answers */ });
