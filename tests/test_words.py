@@ -83,7 +83,7 @@ def test_english_pages_write_dates_day_first_with_fokus_formats():
         with translation.override("en"):
             assert date_format(DAY) == "26 November 2026"
             assert date_format(DAY, "SHORT_DATE_FORMAT") == "26/11/2026"
-            assert date_format(datetime.datetime(2026, 11, 26, 14, 5), "DATETIME_FORMAT") == (
+            assert date_format(datetime.datetime(2026, 11, 26, 14, 5, tzinfo=datetime.UTC), "DATETIME_FORMAT") == (
                 "26 November 2026, 14:05")
         with translation.override("da"):
             assert date_format(DAY) == "26. november 2026"
