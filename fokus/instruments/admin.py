@@ -19,7 +19,7 @@ from fokus.instruments.models import (
 )
 
 
-class InstrumentItemInline(admin.TabularInline):
+class InstrumentItemInline(admin.StackedInline):  # stacked: each field has its label
     model = InstrumentItem
     extra = 0
 

@@ -118,9 +118,10 @@ class InstrumentLicence(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("instrument licence")
@@ -147,7 +148,8 @@ class InstrumentWording(models.Model):
         "cases.Organisation", on_delete=models.CASCADE, null=True, blank=True,
         related_name="instrument_wordings",
         help_text=_("Empty: shipped with Fokus, for every organisation (free instruments only)."))
-    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="wordings")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="wordings",
+                                   verbose_name=_("instrument"))
     language = models.CharField(_("language"), max_length=5,
                                 choices=settings.FAMILY_SCREEN_LANGUAGES)
     instruction = models.TextField(
@@ -183,7 +185,8 @@ class ItemWording(models.Model):
         "cases.Organisation", on_delete=models.CASCADE, null=True, blank=True,
         related_name="item_wordings",
         help_text=_("Empty: shipped with Fokus, for every organisation (free instruments only)."))
-    item = models.ForeignKey(InstrumentItem, on_delete=models.CASCADE, related_name="wordings")
+    item = models.ForeignKey(InstrumentItem, on_delete=models.CASCADE, related_name="wordings",
+                             verbose_name=_("item"))
     language = models.CharField(_("language"), max_length=5,
                                 choices=settings.FAMILY_SCREEN_LANGUAGES)
     label = models.CharField(_("label"), max_length=200, blank=True,

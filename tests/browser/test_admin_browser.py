@@ -19,6 +19,10 @@ CONFIG_PAGES = [
     "/admin/auth/group/add/",
     "/admin/audit/accesslogentry/",
     "/admin/instruments/organisationsetting/",
+    "/admin/instruments/instrument/add/",
+    "/admin/instruments/instrumentlicence/add/",
+    "/admin/instruments/instrumentwording/add/",
+    "/admin/instruments/itemwording/add/",
     "/admin/insights/conversationprompt/",
 ]
 
