@@ -77,8 +77,11 @@ def test_english_pages_write_dates_day_first_with_fokus_formats():
     """settings.FORMAT_MODULE_PATH = "fokus.lib.formats": Django's |date on an English page
     is no longer American; Danish keeps Django's own Danish formats."""
     from django.test import override_settings
-    from django.utils.formats import date_format
+    from django.utils.formats import date_format, reset_format_cache
 
+    # Django forgets its cached formats when a format setting changes, but not when
+    # FORMAT_MODULE_PATH does: forget them here, before and after.
+    reset_format_cache()
     with override_settings(FORMAT_MODULE_PATH="fokus.lib.formats"):
         with translation.override("en"):
             assert date_format(DAY) == "26 November 2026"
@@ -88,3 +91,4 @@ def test_english_pages_write_dates_day_first_with_fokus_formats():
         with translation.override("da"):
             assert date_format(DAY) == "26. november 2026"
             assert date_format(DAY, "SHORT_DATE_FORMAT") == "26.11.2026"
+    reset_format_cache()
