@@ -212,3 +212,26 @@ def test_the_focus_ring_is_dark_and_the_page_has_an_icon(page, browser_world, lo
     assert done.evaluate("e => getComputedStyle(e).outlineColor") == "rgb(26, 26, 255)"
     assert page.request.get("/ratings/screen/sw.js").headers["content-type"].startswith(
         "text/javascript")
+
+
+def test_done_is_in_view_with_the_full_wording_at_tablet_and_phone_size(page, browser_world, log_in):
+    from tests.test_rating_wording import enter_wording
+
+    enter_wording(browser_world, "ORS", ("da",))
+    _hand_over_in_danish(page, browser_world, log_in, only={"Sara udfylder ORS"})
+    step = _visible_step(page)
+    assert step.locator(".anchor-low").count() == 4
+    for size in (TABLET, PHONE):
+        page.set_viewport_size(size)
+        page.evaluate("window.scrollTo(0, 0)")
+        done = step.get_by_role("button", name="Færdig")
+        box = done.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= size["height"], (size, box)
+        # Whatever is scrolled to stays clear of the bar: the last line's words, too.
+        step.locator(".anchor-high").last.scroll_into_view_if_needed()
+        words = step.locator(".anchor-high").last.bounding_box()
+        assert words["y"] + words["height"] <= done.bounding_box()["y"]
+        assert_accessible(page, f"family screen with wording at {size['width']} px")
+    page.set_viewport_size(TABLET)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "family-screen-wording-tablet-viewport.png"))
