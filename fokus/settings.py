@@ -117,6 +117,9 @@ LOGIN_URL = "login"
 # Where the accessibility statement sends people who find a barrier (an e-mail address
 # or a web form of the municipality); the statement says whom to ask when it is unset.
 FOKUS_ACCESSIBILITY_CONTACT = env_str("FOKUS_ACCESSIBILITY_CONTACT", "")
+# Whom a family writes to about its data (the municipality's data protection contact),
+# named on the public privacy notice (/privatliv/) the rating link's page links to.
+FOKUS_PRIVACY_CONTACT = env_str("FOKUS_PRIVACY_CONTACT", "")
 LOGIN_REDIRECT_URL = "insights:home"  # by role: insights.views.case.home
 LOGOUT_REDIRECT_URL = "login"
 

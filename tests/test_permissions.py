@@ -51,7 +51,7 @@ from django.utils import timezone
 from fokus.audit.models import AccessLogEntry
 from fokus.cases.models import Case, Intervention, Meeting, Person
 from fokus.insights.models import MeetingRecord, TeamDecision
-from fokus.ratings import kiosk
+from fokus.ratings import kiosk, links
 from fokus.ratings.models import MissingRating, Rating, RatingAnswer, RatingLink
 from tests.conftest import PASSWORD, World, years_ago
 
@@ -108,6 +108,12 @@ def row(*cells):
 
 MATRIX = {
     #                                            anon    anna    lise    bo      dorte   ali     admin   screen  link
+    # The family screen's service worker: the same script for everyone, no data in it.
+    ("ratings:kiosk_service_worker", "GET"): row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
+    ("ratings:privacy", "GET"):              row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    # A meeting started by mistake (the Berg case's meeting without ratings) is cancelled.
+    ("ratings:meeting_cancel", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("ratings:meeting_cancel", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
     ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
     ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CONFIG, UNLOCK, LOGIN),
     ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   PAGE,   PAGE,   UNLOCK, LOGIN),
@@ -182,6 +188,7 @@ URL_KWARGS = {
     "ratings:hand_over": lambda s: {"case_id": s.berg.pk, "meeting_id": s.last_meeting.pk},
     "ratings:missing_rating": lambda s: {"case_id": s.berg.pk, "meeting_id": s.last_meeting.pk},
     "ratings:link_send": lambda s: {"case_id": s.berg.pk},
+    "ratings:meeting_cancel": lambda s: {"case_id": s.berg.pk, "meeting_id": s.empty_meeting.pk},
     "ratings:rate_by_link": lambda s: {"token": "forged-" + "x" * 36},
 }
 
@@ -213,6 +220,7 @@ POST_DATA = {
     "ratings:rate_by_link": lambda s: json.dumps({"key": str(uuid.uuid4()),
                                                   "answers": ["5", "5", "5", "5"]}),
     "ratings:unlock": lambda s: {"password": PASSWORD},
+    "ratings:meeting_cancel": lambda s: {},
 }
 
 # What of the Berg case must never reach a persona that may not see it.
@@ -260,6 +268,9 @@ class Scene:
                              meeting=meeting)
             self.meetings.append(meeting)
         self.last_meeting = self.meetings[-1]
+        # A meeting started by mistake this morning: nobody rated at it (it can be cancelled).
+        self.empty_meeting = case_actions.record_meeting(bo, self.berg, held_on=today,
+                                                         kind="office")
         save_meeting_record(bo, self.berg, self.last_meeting, note="Emil sover bedre",
                             next_steps="Møde med skolen")
 
@@ -539,7 +550,9 @@ def test_a_rating_link_shows_its_rater_s_first_name_only_and_stores_in_its_own_c
     response = scene.link.post(url, POST_DATA["ratings:rate_by_link"](scene),
                                content_type="application/json")
     assert response.status_code == 201
-    rating = Rating.objects.get(pk=response.json()["id"])
+    # The answer names no database id; the link knows its rating.
+    assert "id" not in response.json()
+    rating = RatingLink.objects.get(token_hash=links.hash_token(scene.link_token)).rating
     assert (rating.case_id, rating.person_id) == (scene.world.hansen.pk, scene.world.mother.pk)
 
 

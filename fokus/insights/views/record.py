@@ -16,7 +16,7 @@ from fokus.insights.record import record_pdf as render_record_pdf
 
 
 def _meeting(case, request):
-    meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk))
+    meetings = sorted(case.meetings.held(), key=lambda m: (m.held_on, m.pk))
     wanted = request.GET.get("meeting") or request.POST.get("meeting")
     if wanted:
         found = [m for m in meetings if str(m.pk) == str(wanted)]

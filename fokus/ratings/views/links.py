@@ -148,7 +148,7 @@ def privacy(request):
     long, and the person's rights, with the municipality's contact
     (settings.FOKUS_PRIVACY_CONTACT). ?lang=da|en, as a link page sends it."""
     language = request.GET.get("lang")
-    context = {"contact": getattr(settings, "FOKUS_PRIVACY_CONTACT", "")}
+    context = {"contact": settings.FOKUS_PRIVACY_CONTACT}
     if language in ("da", "en"):
         with translation.override(language):
             return render(request, "privacy.html", context)
