@@ -90,3 +90,20 @@ def test_the_renderer_is_warmed_when_serving():
     assert serving(["fokus", "db_worker"])
     assert serving(["/usr/bin/gunicorn", "fokus.wsgi"])
     assert not serving(["fokus", "migrate"])
+
+
+def test_the_key_changes_with_a_rating_a_name_and_the_language(world):
+    from fokus.insights.tasks import graph_keys
+
+    world.rate(world.child, "CORS", ["5"] * 4)
+    org = world.hansen.organisation_id
+    first = graph_keys(world.hansen.pk, org, "en")
+    assert first == graph_keys(world.hansen.pk, org, "en")  # nothing changed
+    assert first["tablet"] != first["phone"]
+    assert graph_keys(world.hansen.pk, org, "da")["tablet"] != first["tablet"]
+    world.child.first_name = "Mikael"
+    world.child.save(update_fields=["first_name"])
+    renamed = graph_keys(world.hansen.pk, org, "en")
+    assert renamed["tablet"] != first["tablet"]
+    world.rate(world.child, "CORS", ["6"] * 4)
+    assert graph_keys(world.hansen.pk, org, "en")["tablet"] != renamed["tablet"]

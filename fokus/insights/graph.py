@@ -426,10 +426,13 @@ def _score(value: float) -> str:
     return number_format(value, 1)
 
 
-def summary_lines(data: CaseData, tracks) -> list[str]:
+def summary_lines(data: CaseData, tracks, audience: str = STAFF) -> list[str]:
     """One sentence per outcome and alliance series, for screen readers. Each says
     whether the graph draws an expected path for the series (expected_path, the same
-    function the graph draws it with), so the sentence and the picture agree."""
+    function the graph draws it with), so the sentence and the picture agree. The
+    family's sentences use the family's words."""
+    if audience == FAMILY:
+        return _family_summary(data, tracks)
     words = {"green": _("on track"), "yellow": _("a little below the expected path"),
              "red": _("well below the expected path")}
     lines = []
@@ -462,6 +465,29 @@ def summary_lines(data: CaseData, tracks) -> list[str]:
     return lines
 
 
+def _family_summary(data: CaseData, tracks) -> list[str]:
+    lines = []
+    for track in tracks:
+        x = track.series
+        last_t, cut_t = to_tenths(x.last), to_tenths(x.cutoff)
+        where = (_("above the dashed line, where most who feel good are")
+                 if rules.above_cutoff(last_t, cut_t)
+                 else _("on the dashed line") if last_t == cut_t else _("below the dashed line"))
+        line = ngettext("%(name)s: %(n)s rating, the latest %(last)s, %(where)s.",
+                        "%(name)s: %(n)s ratings, the latest %(last)s, %(where)s.", track.n) % {
+            "name": track.label, "n": track.n, "last": _score(x.last), "where": where}
+        if expected_path(x, data.settings.etr_ceiling, data.model):
+            line += " " + _("The dotted line shows how it often goes.")
+        lines.append(line)
+    for x in data.alliance:
+        lines.append(ngettext(
+            "How the meeting was, %(name)s: %(n)s rating, the latest %(last)s.",
+            "How the meeting was, %(name)s: %(n)s ratings, the latest %(last)s.",
+            len(x.points)) % {"name": x.label(current_language()), "n": len(x.points),
+                              "last": _score(x.last)})
+    return lines
+
+
 def table_rows(data: CaseData, etr: dict, lang: str = "en") -> list[dict]:
     """The values behind the graph, one row per rating."""
     rows = []
@@ -482,6 +508,13 @@ def only_series(data: CaseData, keep: Callable[[Series], bool]) -> CaseData:
                    faces=[x for x in data.faces if keep(x)])
 
 
+def default_label(lang: str) -> str:
+    """The case graph's text alternative, in the language."""
+    with translation.override(lang):
+        return _("Graph of the family's ratings over time; the values are in the table "
+                 "below.")
+
+
 def case_graph(data: CaseData, tracks, lang: str = "en", width: int = SIZES["tablet"], *,
                keep: Callable[[Series], bool] | None = None, label: str | None = None,
                audience: str = STAFF) -> Graph:
@@ -495,12 +528,10 @@ def case_graph(data: CaseData, tracks, lang: str = "en", width: int = SIZES["tab
     if keep is not None and not data.alliance:
         drop_panel(spec, "alliance")  # no empty alliance panel on a filtered graph
     if label is None:
-        with translation.override(lang):
-            label = _("Graph of the family's ratings over time; the values are in the table "
-                      "below.")
+        label = default_label(lang)
     etr = {x.key: expected_path(x, data.settings.etr_ceiling, data.model) for x in data.outcome}
     with translation.override(lang):
-        summary = summary_lines(data, tracks)
+        summary = summary_lines(data, tracks, audience)
     return Graph(spec=spec, label=label, summary=summary,
                  rows=table_rows(data, etr, lang), etr=etr)
 

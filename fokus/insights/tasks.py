@@ -14,41 +14,73 @@ so it writes no access-log entry: the view that serves the picture logs the read
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
 from django.utils import timezone, translation
 from django_tasks import task
 
-from fokus.cases.models import Case
-from fokus.insights.graph import SIZES, Graph, case_graph, size_of
+from fokus.cases.models import Case, Person
+from fokus.insights.case_figures import settings_fingerprints
+from fokus.insights.graph import SIZES, _texts, case_graph, default_label
 from fokus.insights.models import GraphImage
 from fokus.insights.series import case_series
+from fokus.ratings.models import Rating
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("da", "en")
+# The drawing code is part of every key: a new release never serves an old picture.
+_CODE = hashlib.sha256(b"".join(
+    (Path(__file__).parent / name).read_bytes() for name in ("graph.py", "tasks.py",
+                                                            "series.py"))).hexdigest()[:12]
 
 
-def kept_svg(case_id: int, language: str, graph: Graph, width: int) -> str:
-    """The SVG of `graph` as kept for the case, or rendered now and kept. Served only
-    when the kept row's version is the graph's version now (never an older picture)."""
-    size = size_of(width)
+def graph_keys(case_id: int, organisation_id: int, language: str) -> dict[str, str]:
+    """Per size, the key of the case's graph now, from what the graph is drawn from
+    rather than the drawing: the case's ratings (their number, newest id and sum of
+    totals: ratings are never changed, only added or removed), its people's names and
+    birth dates, the organisation's settings and ETR sets in force (the fingerprint of
+    fokus.insights.case_figures, with the code of the rules), the words drawn in the
+    language and the drawing code. A new rating changes it. Four small queries, no
+    rendering: what the graph view compares before it serves a kept SVG.
+
+    Taken before the case is read for drawing, so a picture kept under a key is never
+    older than the inputs the key names."""
+    ratings = Rating.objects.filter(case_id=case_id).aggregate(
+        n=Count("pk"), top=Max("pk"), total=Sum("total"))
+    stamp = (ratings["n"], ratings["top"], str(ratings["total"]),
+             settings_fingerprints([organisation_id])[organisation_id])
+    people = list(Person.objects.filter(case_id=case_id).order_by("pk")
+                  .values_list("pk", "first_name", "birth_date", "birth_year"))
+    with translation.override(language):
+        words = [default_label(language), *_texts(language).values(), *_texts(
+            language, "family").values()]
+    base = repr((stamp, people, words, language, _CODE)).encode()
+    return {size: hashlib.sha256(base + size.encode()).hexdigest()[:32] for size in SIZES}
+
+
+def kept_svg(case_id: int, language: str, size: str, key: str, draw) -> str:
+    """The case's graph SVG kept under `key`, or drawn now (`draw()` gives the SVG) and
+    kept. A kept picture under another key (an older graph) is never served."""
     found = (GraphImage.objects.filter(case_id=case_id, language=language, size=size,
-                                       version=graph.version)
+                                       version=key)
              .values_list("svg", flat=True).first())
     if found is not None:
         return found
-    svg = graph.svg
-    keep(case_id, language, size, graph.version, svg)
+    svg = draw()
+    keep(case_id, language, size, key, svg)
     return svg
 
 
-def keep(case_id: int, language: str, size: str, version: str, svg: str) -> None:
+def keep(case_id: int, language: str, size: str, key: str, svg: str) -> None:
     """Insert or replace the kept SVG of a case in a language and size."""
     try:
         with transaction.atomic():
             GraphImage.objects.bulk_create(
-                [GraphImage(case_id=case_id, language=language, size=size, version=version,
+                [GraphImage(case_id=case_id, language=language, size=size, version=key,
                             svg=svg, rendered_at=timezone.now())],
                 update_conflicts=True, unique_fields=["case", "language", "size"],
                 update_fields=["version", "svg", "rendered_at"])
@@ -65,23 +97,28 @@ def _case(case_id: int):
 def render_ahead(case_id: int) -> int:
     """Render and keep the case graph in each language and size whose kept picture is
     not the graph now. Returns how many were rendered."""
-    case = _case(case_id)
+    organisation_id = (Case.objects.filter(pk=case_id)
+                       .values_list("organisation_id", flat=True).first())
+    if organisation_id is None:
+        return 0
+    keys = {lang: graph_keys(case_id, organisation_id, lang) for lang in LANGUAGES}
+    kept = set(GraphImage.objects.filter(case_id=case_id)
+               .values_list("language", "size", "version"))
+    todo = [(lang, size) for lang in LANGUAGES for size in SIZES
+            if (lang, size, keys[lang][size]) not in kept]
+    if not todo:
+        return 0
+    case = _case(case_id)  # read after the keys were taken
     if case is None:
         return 0
     data = case_series(case)
     if not (data.outcome or data.alliance):
         return 0
-    rendered = 0
-    for language in LANGUAGES:
+    for language, size in todo:
         with translation.override(language):
-            for size, width in SIZES.items():
-                graph = case_graph(data, [], language, width)
-                if GraphImage.objects.filter(case_id=case_id, language=language, size=size,
-                                             version=graph.version).exists():
-                    continue
-                keep(case_id, language, size, graph.version, graph.svg)
-                rendered += 1
-    return rendered
+            graph = case_graph(data, [], language, SIZES[size])
+            keep(case_id, language, size, keys[language][size], graph.svg)
+    return len(todo)
 
 
 @task()

@@ -69,5 +69,12 @@ def test_own_graph_after_rating_and_a_private_child_is_not_shown(page, browser_w
     end.locator(".family-graph svg").wait_for()
     html = end.locator(".family-graph").inner_html()
     assert "Sara" in html and "Mikkel" not in html
+    # The family's words, and one text alternative in the page's language (svg-img-alt).
+    svg = end.locator(".family-graph svg").first
+    assert svg.get_attribute("role") == "img"
+    assert svg.get_attribute("aria-label").startswith("The family's ratings over time")
+    assert "How life is going" in html and "feel good" in html
+    assert "cutoff" not in html and "ETR" not in html
+    assert "aria-roledescription" not in html
     assert_accessible(page, "family screen with the family graph")
     screenshot(page, "family-screen-family-graph")

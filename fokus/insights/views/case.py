@@ -12,7 +12,7 @@ from fokus.insights.caseload import CaseloadForm, caseload_for_user, team_member
 from fokus.insights.graph import SIZES, case_graph, faces_timeline
 from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
-from fokus.insights.tasks import kept_svg
+from fokus.insights.tasks import graph_keys, kept_svg
 from fokus.lib.i18n import current_language
 
 LATEST_MEETINGS = 10
@@ -74,11 +74,11 @@ def case_insights(case) -> dict:
     lang = current_language()
     data = case_series(case)
     tracks, signals = case_signals(data, lang)
-    graph = phone_graph = None
+    graph, keys = None, {}
     if data.outcome or data.alliance:
         graph = case_graph(data, tracks, lang, SIZES["tablet"])
-        phone_graph = case_graph(data, [], lang, SIZES["phone"])  # its version, for the URL
-    return {"graph": graph, "phone_graph": phone_graph, "tracks": tracks, "signals": signals,
+        keys = graph_keys(case.pk, case.organisation_id, lang)  # the image URLs' versions
+    return {"graph": graph, "graph_keys": keys, "tracks": tracks, "signals": signals,
             "has_ratings": data.has_ratings, "faces": faces_timeline(data, lang),
             "model_name": data.model.name, "settings_from": data.settings.valid_from}
 
@@ -87,25 +87,30 @@ def case_insights(case) -> dict:
 @require_GET
 def case_graph_svg(request, case_id: int):
     """The case graph as an SVG image, so that the case page does not wait for it
-    (`?size=phone`: the narrow graph a phone's page shows). The picture kept by the
-    task worker (or by an earlier view) is served when it is the graph now; otherwise
-    it is rendered here and kept. Revalidated by ETag: an unchanged graph is not sent
-    again."""
-    case = access.get_case_detail_for_user(request.user, case_id, purpose="case graph")
-    data = case_series(case)
-    if not (data.outcome or data.alliance):
-        raise Http404
-    # The picture only: no signals are needed to draw it (its version is the same).
+    (`?size=phone`: the narrow graph a phone's page shows). The picture the task worker
+    kept (fokus.insights.tasks) is served when its key is the graph's key now (the
+    case's inputs: a new rating changes it); otherwise the graph is drawn here and
+    kept. Revalidated by ETag (the key): an unchanged graph is not sent again."""
+    case = access.get_case_for_user(request.user, case_id, purpose="case graph")
     lang = current_language()
-    width = SIZES["phone"] if request.GET.get("size") == "phone" else SIZES["tablet"]
-    graph = case_graph(data, [], lang, width)
-    etag = f'"{graph.version}"'
+    size = "phone" if request.GET.get("size") == "phone" else "tablet"
+    key = graph_keys(case.pk, case.organisation_id, lang)[size]  # before the case is read
+    etag = f'"{key}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(kept_svg(case.pk, lang, graph, width), content_type="image/svg+xml; charset=utf-8")
+        response = HttpResponse(kept_svg(case.pk, lang, size, key,
+                                         lambda: _draw(request.user, case.pk, lang, size)),
+                                content_type="image/svg+xml; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     return response
 
 
+def _draw(user, case_id: int, lang: str, size: str) -> str:
+    """The case graph drawn now (the picture only: no signals are needed to draw it)."""
+    case = access.get_case_detail_for_user(user, case_id, purpose="case graph")
+    data = case_series(case)
+    if not (data.outcome or data.alliance):
+        raise Http404
+    return case_graph(data, [], lang, SIZES[size]).svg
