@@ -140,6 +140,8 @@ FAMILY_SCREEN_LANGUAGES = [("da", "Dansk"), ("en", "English"), ("ar", "العر�
                            ("so", "Soomaali"), ("fa", "فارسی")]
 LOCALE_PATHS = [BASE_DIR / "fokus" / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
+# English pages write dates day first (26 Nov 2026), not in the US order.
+FORMAT_MODULE_PATH = "fokus.lib.formats"
 USE_I18N = True
 USE_TZ = True
 

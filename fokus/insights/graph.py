@@ -367,7 +367,8 @@ def render_svg(spec: dict, label: str) -> str:
     return _render_svg(json.dumps(spec, sort_keys=True), label)
 
 
-_VEGA_ARIA = re.compile(r'\s(?:role="graphics-[a-z-]+"|aria-roledescription="[^"]*")')
+_VEGA_ARIA = re.compile(r'\s(?:role="graphics-[a-z-]+"|aria-roledescription="[^"]*"'
+                        r'|aria-label="[^"]*")')  # a label without its role is not allowed
 
 
 @functools.lru_cache(maxsize=64)

@@ -55,7 +55,7 @@ def page_links(request, page) -> dict:
 def case_detail(request, case_id: int):
     case = access.get_case_detail_for_user(request.user, case_id)
     ratings = sorted(case.ratings.all(), key=lambda r: (r.rated_on, r.pk), reverse=True)
-    meetings = sorted(case.meetings.all(), key=lambda m: (m.held_on, m.pk), reverse=True)
+    meetings = sorted(case.meetings.held(), key=lambda m: (m.held_on, m.pk), reverse=True)
     # The latest first, and only the latest unless asked: the graph shows the history.
     show_all = request.GET.get("all") == "1"
     shown = ratings if show_all else ratings[:LATEST_RATINGS]
