@@ -120,6 +120,9 @@ FOKUS_ACCESSIBILITY_CONTACT = env_str("FOKUS_ACCESSIBILITY_CONTACT", "")
 # Whom a family writes to about its data (the municipality's data protection contact),
 # named on the public privacy notice (/privatliv/) the rating link's page links to.
 FOKUS_PRIVACY_CONTACT = env_str("FOKUS_PRIVACY_CONTACT", "")
+# Where Fokus is reached from outside (scheme and host, e.g. https://fokus.kommune.dk): the
+# task worker has no request, so a rating link's reminder carries a link only when it is set.
+FOKUS_BASE_URL = env_str("FOKUS_BASE_URL", "")
 LOGIN_REDIRECT_URL = "insights:home"  # by role: insights.views.case.home
 LOGOUT_REDIRECT_URL = "login"
 

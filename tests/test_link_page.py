@@ -5,8 +5,10 @@ import datetime
 import json
 import logging
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -166,7 +168,8 @@ def _age(link, hours):
         created_at=timezone.now() - datetime.timedelta(hours=hours))
 
 
-def test_an_unanswered_link_gets_one_reminder_from_the_task_worker(reminding, client):
+def test_an_unanswered_link_gets_one_reminder_from_the_task_worker(reminding, client, settings):
+    settings.FOKUS_BASE_URL = ""  # no base URL: the reminder carries no link
     link, token = _link(reminding, language="en")
     assert RatingLink.objects.get(pk=link.pk).reminder_address == ADDRESS
     _age(link, 23)
@@ -180,10 +183,12 @@ def test_an_unanswered_link_gets_one_reminder_from_the_task_worker(reminding, cl
     assert reminder.subject.startswith("Reminder: How are things going?")
     assert "A reminder from Anna, Testkommune" in reminder.body
     assert token not in reminder.body and "/r/" not in reminder.body  # the token is never kept
+    assert "Please use the link in the message you got" in reminder.body
     for secret in PERSONAL:
         assert secret not in reminder.subject and secret not in reminder.body
     link.refresh_from_db()
     assert link.reminder_sent_at is not None and link.reminder_address == ""
+    assert link.reminder_token_hash is None
     assert AccessLogEntry.objects.filter(object_type="rating_link", object_id=str(link.pk),
                                          purpose="reminder").count() == 1
     # Once only, however often the worker or cron comes by.
@@ -193,6 +198,111 @@ def test_an_unanswered_link_gets_one_reminder_from_the_task_worker(reminding, cl
     assert len(mail.outbox) == 2
     # The original link still works.
     assert _post(client, token).status_code == 201
+
+
+BASE = "https://fokus.kommune.dk"
+
+
+def _remind(link):
+    """The reminder of a link, sent by the task worker: (message, the token in its URL)."""
+    _age(link, 25)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert send_due_reminders() == 1
+    reminder = mail.outbox[-1]
+    url = reminder.body.split(f"{BASE}/r/")[1].split()[0]
+    return reminder, url.split("/")[0]
+
+
+def _nothing_in_clear(*tokens):
+    """No table holds a token: only their hashes are stored."""
+    for model in apps.get_models():
+        for row in model._base_manager.values_list():
+            for token in tokens:
+                assert token not in str(row), model
+
+
+def test_the_reminder_carries_a_link_that_opens_the_same_link(reminding, client, settings):
+    settings.FOKUS_BASE_URL = BASE + "/"
+    link, token = _link(reminding, language="en")
+    reminder, second = _remind(link)
+    assert second != token
+    assert f"{BASE}/r/{second}/?lang=en " in reminder.body  # its language, as the first
+    assert "A reminder from Anna, Testkommune: we would still like to hear how things" in (
+        reminder.body)
+    assert "Please use the link in the message you got" not in reminder.body
+    for secret in PERSONAL:
+        assert secret not in reminder.subject and secret not in reminder.body
+    link.refresh_from_db()
+    assert link.token_hash == links.hash_token(token)
+    assert link.reminder_token_hash == links.hash_token(second)
+    _nothing_in_clear(token, second)
+    # Both open the same link's page, with the same submission key.
+    key = str(links.submission_key(link))
+    for opened in (second, token):
+        page = client.get(_url(opened) + "?lang=en")
+        assert page.status_code == 200
+        content = page.content.decode()
+        assert "Before your next meeting, Anna, your caseworker, asks how things" in content
+        assert f'data-key="{key}"' in content
+    assert AccessLogEntry.objects.filter(object_type="rating_link", object_id=str(link.pk),
+                                         action="read", purpose="opened").count() == 2
+    # Rated through the reminder: stored once; then the first link is used too.
+    assert _post(client, second, key=key).status_code == 201
+    again = _post(client, token, key=key)
+    assert again.status_code == 200 and again.json()["already"] is True
+    rating = Rating.objects.get()
+    link.refresh_from_db()
+    assert link.rating == rating and link.used_at is not None
+    assert (rating.person, rating.mode) == (reminding.mother, "link")
+    # Used: both tokens now open the kind refusal, and a new submission stores nothing.
+    for used in (token, second):
+        assert client.get(_url(used)).status_code == 410
+        assert _post(client, used).status_code == 410
+    assert Rating.objects.count() == 1
+    _nothing_in_clear(token, second)
+
+
+def test_after_the_reminder_the_first_link_still_works_and_the_second_is_then_used(
+        reminding, client, settings):
+    settings.FOKUS_BASE_URL = BASE
+    link, token = _link(reminding, code="SRS")
+    reminder, second = _remind(link)
+    assert f"{BASE}/r/{second}/ " in reminder.body  # Danish: no ?lang=
+    assert reminder.subject == "Påmindelse: Hvordan gik mødet? Et spørgsmål fra Testkommune"
+    assert client.get(_url(token)).status_code == 200
+    key = str(links.submission_key(link))
+    assert _post(client, token, key=key).status_code == 201
+    again = _post(client, second, key=key)  # the reminder's link, pressed afterwards
+    assert again.status_code == 200 and again.json()["already"] is True
+    assert client.get(_url(second)).status_code == 410
+    assert Rating.objects.count() == 1
+    _nothing_in_clear(token, second)
+
+
+def test_the_reminders_link_expires_with_the_link(reminding, client, settings):
+    settings.FOKUS_BASE_URL = BASE
+    link, _token = _link(reminding)
+    _reminder, second = _remind(link)
+    RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    assert client.get(_url(second)).status_code == 410
+    assert _post(client, second).status_code == 410
+    assert Rating.objects.count() == 0
+
+
+def test_with_a_base_url_the_first_message_is_built_on_it(reminding, client, settings):
+    settings.FOKUS_BASE_URL = BASE
+    client.force_login(reminding.anna)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("ratings:link_send",
+                                       kwargs={"case_id": reminding.hansen.pk}), {
+            "rater": reminding.mother.pk, "person": reminding.mother.pk, "measures": "outcome",
+            "channel": "email", "address": ADDRESS, "language": "en"}, **EN)
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    url = message.body.split(f"{BASE}/r/")[1].split()[0]
+    token = url.split("/")[0]
+    assert url == f"{token}/?lang=en"
+    assert client.get(urlsplit(f"{BASE}/r/{url}").path).status_code == 200
 
 
 def test_no_reminder_for_an_answered_link(reminding, client):

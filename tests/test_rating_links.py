@@ -48,6 +48,7 @@ def test_the_caseworker_sends_a_link_by_sms(world, client, settings,
     from django.utils.module_loading import import_string
 
     settings.FOKUS_SMS_SENDER = "tests.test_rating_links.RecordingSender"
+    settings.FOKUS_BASE_URL = ""  # no base URL: the link is built on the request's host
     sent = import_string("tests.test_rating_links.SENT")  # the module the sender lives in
     sent.clear()
     client.force_login(world.anna)
@@ -59,9 +60,11 @@ def test_the_caseworker_sends_a_link_by_sms(world, client, settings,
     link = RatingLink.objects.get()
     assert link.instrument.code == "ORS"
     (to, text), = sent
-    token = text.split("/r/")[1].split("/")[0]
-    # Only the hash is stored.
+    token = text.split("http://testserver/r/")[1].split("/")[0]
+    # Only the hash is stored; the reminder's token is made only when it is sent.
     assert link.token_hash == links.hash_token(token) and token not in link.token_hash
+    assert link.reminder_token_hash is None
+    assert RatingLink.objects.filter(links.token_lookup(token)).get() == link
     assert abs(link.expires_at - timezone.now() - datetime.timedelta(hours=72)) < datetime.timedelta(minutes=1)
 
 

@@ -56,7 +56,8 @@ def family_screen(grant: dict) -> FamilyScreen:
 
 
 def get_link_by_token(token: str, user=None) -> RatingLink:
-    """The rating link a token opens, logged as read in the same transaction.
+    """The rating link a token opens (the first message's or the reminder's), logged as
+    read in the same transaction.
 
     Raises links.LinkRefused ("unknown", "used" or "expired") when it opens nothing;
     every refusal is logged (ratings.actions.record_refused_link): a used or expired
@@ -65,7 +66,7 @@ def get_link_by_token(token: str, user=None) -> RatingLink:
     """
     refused = None
     with transaction.atomic():
-        link = (RatingLink.objects.filter(token_hash=links.hash_token(token))
+        link = (RatingLink.objects.filter(links.token_lookup(token))
                 .select_related("case", "person", "rater", "instrument").first())
         if link is None:
             refused = links.LinkRefused("unknown")

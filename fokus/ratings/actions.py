@@ -319,7 +319,7 @@ def record_link_rating(token: str, *, answers: list,
 
     with transaction.atomic():
         link = (RatingLink.objects.select_for_update()
-                .filter(token_hash=links.hash_token(token))
+                .filter(links.token_lookup(token))  # the first token or the reminder's
                 .select_related("case", "person", "rater", "instrument").first())
         if link is None:
             raise links.LinkRefused("unknown")

@@ -12,6 +12,8 @@ import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.module_loading import import_string
@@ -44,12 +46,36 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(str(token).encode()).hexdigest()
 
 
+def token_lookup(token: str) -> Q:
+    """The link a token opens: the first message's token or the reminder's (one query;
+    only their hashes are stored)."""
+    hashed = hash_token(token)
+    return Q(token_hash=hashed) | Q(reminder_token_hash=hashed)
+
+
+def link_url(token: str, language: str | None = None, request=None) -> str | None:
+    """The absolute URL of a link's page: on settings.FOKUS_BASE_URL when it is set, else
+    on the request's host; None without either (the task worker has no request).
+    ?lang= when the link is not in Danish (short, for a text message)."""
+    path = reverse("ratings:rate_by_link", kwargs={"token": token})
+    base = (settings.FOKUS_BASE_URL or "").strip().rstrip("/")
+    if base:
+        url = base + path
+    elif request is not None:
+        url = request.build_absolute_uri(path)
+    else:
+        return None
+    return url + (f"?lang={language}" if language and language != "da" else "")
+
+
 SUBMISSION_KEYS = uuid.UUID("6f1c2f4e-55a1-4d5e-9a3b-2f0d6c1e8b7a")
 
 
 def submission_key(link) -> uuid.UUID:
     """The idempotency key of the one rating a link takes: the same on every press,
-    reload and retry of the page, so that a retry is answered, not refused."""
+    reload and retry of the page, so that a retry is answered, not refused. Derived from
+    the link (its first token's hash), not from the token that opened the page, so that
+    the reminder's token and the first one submit the same rating."""
     return uuid.uuid5(SUBMISSION_KEYS, link.token_hash)
 
 
@@ -87,8 +113,8 @@ def sender_address(organisation) -> str | None:
 
 
 def message_for(link, url: str | None, *, reminder: bool = False) -> tuple[str, str]:
-    """(subject, text) of the message with a link (or of its reminder, which carries no
-    link). Different for "how life is going" (before a meeting) and "how the meeting
+    """(subject, text) of the message with a link (or of its reminder, which carries its
+    own token for the same link, or no link without settings.FOKUS_BASE_URL). Different for "how life is going" (before a meeting) and "how the meeting
     went" (after). No personal data but the caseworker's first name: not the name of
     the person it goes to, nor of the child, nor the case."""
     from fokus.instruments.models import Measures
@@ -102,7 +128,11 @@ def message_for(link, url: str | None, *, reminder: bool = False) -> tuple[str, 
                "url": url or ""}
         if link.instrument.measures == Measures.ALLIANCE:
             subject = _("How did the meeting go? A question from %(municipality)s") % who
-            if reminder:
+            if reminder and url:
+                text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
+                         "like to hear how the meeting went: %(url)s The link works once, "
+                         "until %(until)s.") % who
+            elif reminder:
                 text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
                          "like to hear how the meeting went. Please use the link in the "
                          "message you got; it works once, until %(until)s.") % who
@@ -112,7 +142,11 @@ def message_for(link, url: str | None, *, reminder: bool = False) -> tuple[str, 
                          "%(until)s.") % who
         else:
             subject = _("How are things going? A question from %(municipality)s") % who
-            if reminder:
+            if reminder and url:
+                text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
+                         "like to hear how things are going before your next meeting: "
+                         "%(url)s The link works once, until %(until)s.") % who
+            elif reminder:
                 text = _("A reminder from %(caseworker)s, %(municipality)s: we would still "
                          "like to hear how things are going before your next meeting. Please "
                          "use the link in the message you got; it works once, until "

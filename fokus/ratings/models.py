@@ -137,7 +137,7 @@ class MissingRating(models.Model):
 
 class RatingLink(models.Model):
     """A one-time link for a person to rate on their own phone. Only the SHA-256
-    hash of the token is stored: the token itself exists only in the message sent."""
+    hashes of its tokens are stored: a token exists only in the message sent."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="rating_links")
     person = models.ForeignKey("cases.Person", on_delete=models.CASCADE,
@@ -160,9 +160,13 @@ class RatingLink(models.Model):
     language = models.CharField(_("language"), max_length=8, default="da")
     # One reminder for an unanswered link (Organisation.rating_link_reminder_hours): the
     # address is kept only for it, and erased when it is sent, the link is used or it
-    # expires (fokus.ratings.tasks). The reminder carries no link: the token is never kept.
+    # expires (fokus.ratings.tasks). The reminder carries a second token for the same
+    # link, made when it is sent; like the first, only its hash is stored. Either token
+    # opens the link until it is used or expires; the link takes one rating either way.
     reminder_address = models.CharField(max_length=200, blank=True, editable=False)
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                           editable=False)
 
     class Meta:
         verbose_name = _("rating link")

@@ -2,9 +2,14 @@
 
 An organisation that sets Organisation.rating_link_reminder_hours (0 = never) has
 each unanswered link followed by one reminder that many hours after it was sent,
-if the link has not expired or been used by then. The reminder carries no link
-(only the token's hash is kept, so the link cannot be sent again): it asks the
-person to use the link in the message they got, and says until when it works.
+if the link has not expired or been used by then. The first token is never kept,
+so the reminder carries a second token for the same link, made when the reminder is
+sent (RatingLink.reminder_token_hash: again only its hash is stored), in a URL on
+settings.FOKUS_BASE_URL (the worker has no request to take a host from). Both
+tokens open the link until it is used or expires, and it takes one rating through
+either (links.submission_key is the link's, not the token's). Without
+FOKUS_BASE_URL the reminder carries no link: it asks the person to use the link in
+the message they got. Either way it says until when the link works.
 
 The address is kept on the link only for the reminder (RatingLink.reminder_address)
 and erased when the reminder is sent, the link is used, expires or fails to send,
@@ -73,18 +78,21 @@ def send_reminder(link_id: int, now: datetime.datetime | None = None) -> bool:
         if link.used_at is not None or link.reminder_sent_at is not None:
             return False  # answered or reminded while we looked
         address = link.reminder_address
+        token = links.new_token()
+        url = links.link_url(token, link.language)  # None without FOKUS_BASE_URL
         link.reminder_sent_at = now
         link.reminder_address = ""
-        link.save(update_fields=["reminder_sent_at", "reminder_address"])
+        link.reminder_token_hash = links.hash_token(token) if url else None
+        link.save(update_fields=["reminder_sent_at", "reminder_address", "reminder_token_hash"])
         record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
                person_id=link.person_id, purpose="reminder")
-        transaction.on_commit(partial(_send, link, address))
+        transaction.on_commit(partial(_send, link, address, url))
     return True
 
 
-def _send(link: RatingLink, address: str) -> None:
+def _send(link: RatingLink, address: str, url: str | None) -> None:
     try:
-        links.send_link(link, address, None, reminder=True)
+        links.send_link(link, address, url, reminder=True)
     except Exception as exc:  # any failure of a mail server or an SMS gateway
         # Not retried: a reminder is sent at most once. The log names the link only.
         logger.warning("The reminder of rating link %s could not be sent by %s: %s",

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,9 +43,9 @@ def link_send(request, case_id: int):
                     request.user, case, person=person, rater=rater, instrument=instrument,
                     channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
                     language=form.cleaned_data.get("language") or "da",
-                    build_url=lambda token: request.build_absolute_uri(
-                        reverse("ratings:rate_by_link", kwargs={"token": token}))
-                    + _language_query(form.cleaned_data.get("language")))
+                    # On FOKUS_BASE_URL when set (as the reminder), else this request's host.
+                    build_url=lambda token: links.link_url(
+                        token, form.cleaned_data.get("language"), request))
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
@@ -58,11 +57,6 @@ def link_send(request, case_id: int):
                     "code": instrument.code, "name": rater.first_name})
                 return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/link_form.html", {"case": case, "form": form})
-
-
-def _language_query(language) -> str:
-    """The language of the link page, when it is not Danish: short, for a text message."""
-    return f"?lang={language}" if language and language != "da" else ""
 
 
 REFUSALS = {
