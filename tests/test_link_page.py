@@ -268,6 +268,8 @@ def test_after_the_reminder_the_first_link_still_works_and_the_second_is_then_us
     link, token = _link(reminding, code="SRS")
     reminder, second = _remind(link)
     assert f"{BASE}/r/{second}/ " in reminder.body  # Danish: no ?lang=
+    assert reminder.body.startswith("En påmindelse fra Anna, Testkommune: Vi vil stadig gerne "
+                                    f"høre, hvordan mødet gik: {BASE}/r/{second}/ Linket virker")
     assert reminder.subject == "Påmindelse: Hvordan gik mødet? Et spørgsmål fra Testkommune"
     assert client.get(_url(token)).status_code == 200
     key = str(links.submission_key(link))
