@@ -59,7 +59,8 @@ class Unit(models.Model):
 
 
 class Team(models.Model):
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="teams")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="teams",
+                             verbose_name=_("unit"))
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
