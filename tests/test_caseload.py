@@ -99,7 +99,7 @@ def test_the_reasons_in_words_in_danish_and_english(world, need, login):
     expected = cl.caseload_for_user(world.anna).rows[0].reason.values["expected"]
     assert f"Ikke på rette spor: BarnRavn 12,0, forventet {expected:.1f}".replace(".", ",") in html
     assert "Pålideligt forværret: BarnKrog fra 36,0 til 28,0" in html
-    assert "Lav alliance: BarnAagaard scorede sidste møde 30,0" in html
+    assert "Lavt samarbejde: BarnAagaard scorede sidste møde 30,0" in html
     assert "Ingen scoring: BarnBak har ikke scoret ved de seneste 2 møder" in html
     left = (add_months(need["deadline"].opened_on, 4) - TODAY).days  # 5, or less at a month's end
     assert "Børnefaglig undersøgelse senest" in html and f"om {left} dage" in html

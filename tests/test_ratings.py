@@ -37,7 +37,7 @@ def test_tenths_add_up_exactly(world):
     ("10.5", "10.5 is outside 0.0-10.0", "10,5 ligger uden for 0,0-10,0"),
     ("-1", "-1 is outside 0.0-10.0", "-1 ligger uden for 0,0-10,0"),
     ("abc", "“abc” is not a number", "“abc” er ikke et tal"),
-    ("5.25", "give the score with one decimal", "angiv scoren med én decimal"),
+    ("5.25", "give the score with one decimal", "angiv scoringen med én decimal"),
     ("NaN", "“NaN” is not a number", "“NaN” er ikke et tal"),
 ])
 def test_an_item_score_out_of_bounds_is_refused_in_the_persons_language(
@@ -66,7 +66,7 @@ def test_an_instrument_unfit_for_the_age_is_refused_with_the_right_one_named(wor
     assert message == "CORS is for ages 6-12; Freja was 15 years old on that date. Use ORS."
     with translation.override("da"):
         [message] = refused(world, world.teen, "CORS", ["5", "5", "5", "5"])
-    assert message == "CORS er til alderen 6-12; Freja var 15 år på den dato. Brug ORS."
+    assert message == "CORS er til alderen 6-12 år; Freja var 15 år på den dato. Brug ORS."
 
 
 def test_age_is_taken_on_the_date_of_the_rating(world):

@@ -27,7 +27,7 @@ def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, logi
     response = login(world.anna).get(reverse("insights:case_list"))
     html = response.content.decode()
     assert 'Effekt</span> <span class="n">24,5' in html
-    assert 'Alliance</span> <span class="n">36,5' in html
+    assert 'Samarbejde</span> <span class="n">36,5' in html
     assert 'Effekt</span> <span class="n">4,0' not in html
 
 
@@ -123,7 +123,7 @@ def test_paper_entry_refuses_an_unfit_instrument_and_stores_nothing(world, login
         "instrument": "CORS", "person": world.teen.pk, "rater": world.teen.pk,
         "rated_on": timezone.localdate().isoformat(),
         "item1": "5", "item2": "5", "item3": "5", "item4": "5"})
-    assert "CORS er til alderen 6-12; Freja var 15 år på den dato. Brug ORS." in \
+    assert "CORS er til alderen 6-12 år; Freja var 15 år på den dato. Brug ORS." in \
         response.content.decode()
     assert not Rating.objects.exists()
 

@@ -36,7 +36,7 @@ def test_a_caseworker_sees_the_red_case_first_filters_by_keyboard_and_opens_it(
     assert "Familien Ravn" in first and "Ikke på rette spor: BarnRavn 12,0" in first
     assert "Familien Andersen" in rows.nth(1).inner_text()
     # the sparkline is an image with a name, and its sentence is there for a screen reader
-    assert page.get_by_role("img", name="BarnRavns forløb i effektscoringer").count() == 1
+    assert page.get_by_role("img", name="Forløb i effektscoringer for BarnRavn").count() == 1
     assert "BarnRavn: 2 scoringer fra 16,0 til 12,0." in rows.nth(0).inner_text()
     assert_accessible(page, "caseload")
     screenshot(page, "caseload-tablet")

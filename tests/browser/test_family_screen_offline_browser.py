@@ -139,7 +139,7 @@ def test_every_step_done_in_view_errors_focus_and_the_decimal_comma(page, browse
     _keys(lines.nth(0), ["End"] + ["ArrowLeft"] * 11)                # 8.9
     done.click()
     error = step.locator(".step-error")
-    assert error.inner_text() == "Sæt et mærke på hver linje."
+    assert error.inner_text() == "Tryk på hver streg."
     assert error.is_visible()
     assert_accessible(page, "family screen, an error")
     screenshot(page, "family-screen-error-tablet")
@@ -151,7 +151,7 @@ def test_every_step_done_in_view_errors_focus_and_the_decimal_comma(page, browse
     page.set_viewport_size(TABLET)
     _keys(lines.nth(1), ["Home", "PageUp"])
     _keys(lines.nth(2), ["Home", "PageUp"])
-    assert error.inner_text() == "Sæt et mærke på hver linje."    # not yet fixed
+    assert error.inner_text() == "Tryk på hver streg."    # not yet fixed
     _keys(lines.nth(3), ["Home", "PageUp", "ArrowRight"])            # 1.1: now it is
     assert error.inner_text() == "" and error.is_hidden()
     # The line reads with the decimal comma, and the number shown has it too.

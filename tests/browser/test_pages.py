@@ -66,8 +66,8 @@ def test_a_caseworker_reaches_a_case_and_types_in_a_rating_by_keyboard_only(
     assert page.get_by_role("heading", name="Familien Hansen", level=1).is_visible()
     assert_accessible(page, "case page")
     page.get_by_role("link", name="Indtast en scoring fra papir").click()
-    page.get_by_label("Hvem vurderes").select_option(label="Sara Hansen (Mor)")
-    page.get_by_label("Hvem vurderede").select_option(label="Sara Hansen (Mor)")
+    page.get_by_label("Hvem scores", exact=True).select_option(label="Sara Hansen (Mor)")
+    page.get_by_label("Hvem scorede", exact=True).select_option(label="Sara Hansen (Mor)")
     for label, value in (("Individuelt", "6,4"), ("Nære relationer", "7,1"),
                          ("Socialt", "5"), ("Generelt", "6")):
         page.get_by_label(label, exact=True).fill(value)
@@ -85,8 +85,8 @@ def test_a_bad_score_is_refused_in_danish_and_nothing_is_stored(page, browser_wo
 
     log_in("anna")
     page.goto(f"/ratings/cases/{browser_world.hansen.pk}/paper/")
-    page.get_by_label("Hvem vurderes").select_option(label="Sara Hansen (Mor)")
-    page.get_by_label("Hvem vurderede").select_option(label="Sara Hansen (Mor)")
+    page.get_by_label("Hvem scores", exact=True).select_option(label="Sara Hansen (Mor)")
+    page.get_by_label("Hvem scorede", exact=True).select_option(label="Sara Hansen (Mor)")
     for label, value in (("Individuelt", "10,5"), ("Nære relationer", "abc"),
                          ("Socialt", "5"), ("Generelt", "6")):
         page.get_by_label(label, exact=True).fill(value)
