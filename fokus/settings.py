@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "fokus.lib.task_queue.TaskQueueConfig",  # django_tasks_db, named in Danish
     "fokus.accounts",
     "fokus.cases",
     "fokus.instruments",
