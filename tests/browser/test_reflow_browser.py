@@ -1,7 +1,7 @@
 """Reflow at 320 px (WCAG 1.4.10): every page each persona reaches fits a 320 px wide
 phone without sideways scrolling (wide tables become lists or scroll inside a focusable,
 named region), and axe-core finds nothing at 390x844. Screenshots at 320 px for a human
-look in test-artifacts/screenshots/reflow-*.png."""
+look in test-artifacts/screenshots/reflow-*.png. The family screen and the rating link too."""
 
 import datetime
 
@@ -112,3 +112,29 @@ def test_every_page_reflows_at_320_px(page, browser_world, username):
     page.set_viewport_size(TABLET)
     assert too_wide == [], f"wider than 320 px as {username}: {too_wide}"
     assert not_accessible == []
+
+
+def test_the_family_screen_and_the_rating_link_reflow_at_320_px(page, browser_world, log_in):
+    from fokus.instruments.models import Instrument
+    from fokus.ratings.actions import create_rating_link
+    from tests.browser.test_rating_screen import _start_meeting_and_hand_over
+
+    world = browser_world
+    _link, token = create_rating_link(
+        world.anna, world.hansen, person=world.teen, rater=world.teen,
+        instrument=Instrument.objects.get(code="ORS"), channel="sms", address="12345678",
+        build_url=lambda t: f"/r/{t}/")
+    page.set_viewport_size(NARROW)
+    page.goto(f"/r/{token}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Freja"
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"], \
+        page.evaluate(WIDEST)
+    screenshot(page, "reflow-rating-link")
+    page.set_viewport_size(PHONE)
+    assert_accessible(page, "rating link at 390 px")
+    page.set_viewport_size(TABLET)
+    _start_meeting_and_hand_over(page, world, log_in)
+    page.set_viewport_size(NARROW)
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"], \
+        page.evaluate(WIDEST)
+    screenshot(page, "reflow-family-screen")
