@@ -35,3 +35,15 @@ def test_placeholders_are_named_and_kept_in_the_translation():
         for value in _translations(entry):
             if value:
                 assert set(PLACEHOLDER.findall(value)) <= wanted, msgid
+
+
+def test_a_language_barrier_is_not_the_language_switch():
+    """The same English word, two Danish ones: the reason someone did not rate has its
+    own context (pgettext), so it reads "Sprogbarriere", while the switch stays "Sprog"."""
+    from django.utils import translation
+
+    from fokus.ratings.models import MissingReason
+
+    with translation.override("da"):
+        assert str(MissingReason.LANGUAGE.label) == "Sprogbarriere"
+        assert translation.gettext("Language") == "Sprog"

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fokus.instruments.models import Measures
 
@@ -98,7 +99,9 @@ class MissingReason(models.TextChoices):
     TOO_YOUNG = "too_young", _("Too young")
     TOO_UPSET = "too_upset", _("Too upset")
     NOT_OFFERED = "not_offered", _("Not offered")
-    LANGUAGE = "language", _("Language")
+    # Its own context: "Language" is also the language switch ("Sprog"); as a reason
+    # for not rating it is a language barrier ("Sprogbarriere").
+    LANGUAGE = "language", pgettext_lazy("reason for not rating", "Language")
 
 
 class MissingRating(models.Model):
