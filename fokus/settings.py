@@ -9,6 +9,8 @@ The database is SQLite unless DATABASE_URL says otherwise
 (e.g. postgres://fokus@127.0.0.1:5432/fokus).
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "fokus.lib.task_queue.TaskQueueConfig",  # django_tasks_db, named in Danish
+    "axes",  # throttles password guessing at the login (see AXES_* below)
     "fokus.accounts",
     "fokus.cases",
     "fokus.instruments",
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out login into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fokus.urls"
@@ -123,6 +128,45 @@ FOKUS_PRIVACY_CONTACT = env_str("FOKUS_PRIVACY_CONTACT", "")
 # Where Fokus is reached from outside (scheme and host, e.g. https://fokus.kommune.dk): the
 # task worker has no request, so a rating link's reminder carries a link only when it is set.
 FOKUS_BASE_URL = env_str("FOKUS_BASE_URL", "")
+
+# Password guessing (django-axes). After FOKUS_LOGIN_ATTEMPTS failed logins for one
+# username from one address, that username is refused from that address for
+# FOKUS_LOGIN_COOLOFF_MINUTES (each further try starts the wait again). The lock is per
+# username *and* address: a lock per username alone would let anyone who knows a
+# caseworker's username keep her out of Fokus from everywhere, and a lock per address alone
+# would shut a whole office behind one address out after a few colleagues' typos. Behind a
+# reverse proxy every request comes from the proxy's address until the proxy is trusted
+# (a later part of issue 11); the lock is then per username.
+def _env_positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return value
+
+
+AUTHENTICATION_BACKENDS = [
+    "fokus.accounts.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_positive_int("FOKUS_LOGIN_ATTEMPTS", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("FOKUS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a right password forgets the typos before it
+AXES_LOCKOUT_CALLABLE = "fokus.accounts.views.locked_out"  # the login page, with the message
+# Fokus's own access log records logins, failures, lockouts and logouts (accounts/actions.py,
+# from the signals); axes keeps only the running count of failures, not a second log of its own.
+AXES_DISABLE_ACCESS_LOG = True
+# No admin pages of axes' tables: they hold what was typed as a username, which may be a
+# password typed in the wrong field. `fokus axes_reset_username NAME` lifts a lock early.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # the server log names neither the username nor the address
+
 LOGIN_REDIRECT_URL = "insights:home"  # by role: insights.views.case.home
 LOGOUT_REDIRECT_URL = "login"
 

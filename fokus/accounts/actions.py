@@ -123,3 +123,61 @@ def delete_group(actor, group: Group) -> None:
     delete_logged(actor, group, object_type="group", fields=("name",), m2m=("permissions",),
                   purpose="delete group")
 
+
+
+# Logins, failed logins, lockouts and logouts, from Django's and axes' signals (connected in
+# apps.py). A failed login names the account only when the username tried is a user's: what
+# was typed as a username may be a password typed in the wrong field, so it is never
+# written anywhere. The password never reaches these functions' entries. The entries are
+# about the account logged in to (object type "account", its id), not changes of a user.
+
+def _known_user(username) -> User | None:
+    if not isinstance(username, str) or not username:
+        return None
+    return User.objects.filter(username=username).first()
+
+
+def _tried(username) -> dict:
+    """The account a failed attempt was aimed at, as object id and detail, or nothing."""
+    user = _known_user(username)
+    if user is None:
+        return {"object_id": None, "detail": {"known_user": False}}
+    return {"object_id": user.pk, "detail": {"known_user": True, "username": user.username}}
+
+
+@transaction.atomic
+def record_login(user) -> None:
+    record(user, AccessAction.LOGIN, "account", user.pk, purpose="login")
+
+
+@transaction.atomic
+def record_login_failed(username) -> None:
+    record(None, AccessAction.LOGIN_FAILED, "account", purpose="login", **_tried(username))
+
+
+@transaction.atomic
+def record_locked_out(username) -> None:
+    record(None, AccessAction.LOCKED_OUT, "account", purpose="login", **_tried(username))
+
+
+@transaction.atomic
+def record_logout(user) -> None:
+    if user is not None and getattr(user, "pk", None) is not None:
+        record(user, AccessAction.LOGOUT, "account", user.pk, purpose="logout")
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    record_login(user)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # Django has already replaced the password in `credentials`; only the username is read.
+    record_login_failed(credentials.get("username"))
+
+
+def on_locked_out(sender, request=None, username=None, **kwargs):
+    record_locked_out(username)
+
+
+def on_logged_out(sender, request=None, user=None, **kwargs):
+    record_logout(user)

@@ -17,6 +17,11 @@ class AccessAction(models.TextChoices):
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
     DENIED = "denied", _("Denied")
+    # Logins (fokus.accounts.actions): max_length 10, hence "login_fail".
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_fail", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Login locked out")
+    LOGOUT = "logout", _("Logout")
 
 
 class AccessLogEntry(models.Model):
