@@ -113,3 +113,18 @@ def test_the_dashboard_shows_a_rating_given_a_moment_ago(world, login):
     world.rate(cases[0], "CORS", [9.0] * 4, on=ago(3), user=world.anna)
     after = client.get(url).context["overall"]
     assert after.counts["pct_reliable_improvement"][0] == improved_before + 1
+
+
+def test_a_setting_edited_in_place_rebuilds_everything(world):
+    """Neither the newest id nor the number of settings changes when a value is edited;
+    the series must still not be kept under the old value."""
+    from fokus.instruments.models import OrganisationSetting
+
+    org = world.org.pk
+    new_child_case(world, "G", [20, 22, 25])
+    before = organisation_series(org)
+    row = OrganisationSetting.objects.filter(organisation_id=org, key="cutoff_child").first()
+    OrganisationSetting.objects.filter(pk=row.pk).update(value=row.value + 1)
+    after = organisation_series(org)
+    assert after.rebuilt == "full" and after.stamp != before.stamp
+    assert after.series["cutoff"].max() != before.series["cutoff"].max()

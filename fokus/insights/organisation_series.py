@@ -30,10 +30,10 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from fokus.cases.models import Case, Intervention
+from fokus.insights.case_figures import settings_fingerprints
 from fokus.insights.ratings_frame import first_rating_day, missing_frame, ratings_frame
 from fokus.insights.series import outcome_settings
 from fokus.instruments.access import etr_model_in_force
-from fokus.instruments.models import OrganisationSetting, ParameterSetInForce
 from fokus.outcomes import build_series
 from fokus.ratings.models import MissingRating, Rating
 
@@ -60,7 +60,7 @@ class Stamp:
     n_interventions: int
     n_cases: int
     case_changed: datetime.datetime | None
-    settings: tuple
+    settings: str  # every setting and ETR set on record, values too (case_figures')
 
     def grown_from(self, old: Stamp) -> bool:
         """Only additions and case changes since `old`: a partial rebuild will do."""
@@ -91,11 +91,9 @@ def current_stamp(organisation_id: int) -> Stamp:
     cases = Case.objects.filter(organisation_id=organisation_id).aggregate(
         n=Count("id"), changed=Max("updated_at"))
     interventions = Intervention.objects.filter(**org).aggregate(last=Max("id"), n=Count("id"))
-    settings = (
-        tuple(OrganisationSetting.objects.filter(organisation_id=organisation_id)
-              .aggregate(last=Max("id"), n=Count("id")).values())
-        + tuple(ParameterSetInForce.objects.filter(organisation_id=organisation_id)
-                .aggregate(last=Max("id"), n=Count("id")).values()))
+    # The case figures' fingerprint: a value edited in place changes it too, which the
+    # newest id and the count of the rows would not show.
+    settings = settings_fingerprints([organisation_id])[organisation_id]
     rating = newest_id(Rating.objects.filter(**org))
     return Stamp(
         rating=rating,
