@@ -8,7 +8,7 @@ PG_TEST_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/fokus)
 SKIP_POSTGRES ?=
 ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
-APT_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
+APT_PACKAGES := chromium xmlsec1 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
 .PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes bench-meeting bench-pages clean-demo
 

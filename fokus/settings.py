@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "fokus.ratings",
     "fokus.audit",
     "fokus.insights",
+    "fokus.signin",
+    "fokus.privacy",
     "fokus.demo",
 ]
 

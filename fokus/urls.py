@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("fokus.insights.urls")),
     path("", include("fokus.cases.urls")),
     path("", include("fokus.ratings.urls")),
+    path("", include("fokus.privacy.urls")),
+    path("", include("fokus.signin.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

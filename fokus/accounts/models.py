@@ -10,6 +10,8 @@ class Role(models.TextChoices):
     DEPARTMENT_HEAD = "department_head", _("Department head")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The data protection officer (DPO): the access log, nothing else.
+    DPO = "dpo", _("Data protection officer")
 
 
 class User(AbstractUser):
@@ -24,6 +26,9 @@ class User(AbstractUser):
     teams = models.ManyToManyField(
         "cases.Team", blank=True, related_name="members", verbose_name=_("teams")
     )
+    # Raised by "sign out everywhere" (and a password reset): every session made
+    # before carries the old value in its auth hash and is ended at its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -33,6 +38,15 @@ class User(AbstractUser):
                 condition=models.Q(role__in=[r.value for r in Role]), name="user_role_known"
             ),
         ]
+
+    def get_session_auth_hash(self):
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "fokus.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:

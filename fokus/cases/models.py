@@ -33,6 +33,17 @@ class Organisation(models.Model):
         help_text=_("An unanswered rating link is followed by one reminder after this many "
                     "hours, if it has not expired by then. 0: never."))
 
+    # Separation of duties (issue 11): a role that sees case data is granted only when a
+    # second person (another administrator or a department head) approves it.
+    role_grants_need_approval = models.BooleanField(
+        _("a second person approves roles that see case data"), default=True,
+        help_text=_("On: giving someone a role that sees children's cases takes effect only "
+                    "when another administrator or a department head approves it."))
+    caseworkers_see_own_cases_only = models.BooleanField(
+        _("caseworkers see only their own cases"), default=False,
+        help_text=_("Off: a caseworker sees her teams' cases. On: only the cases she is "
+                    "caseworker on."))
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
