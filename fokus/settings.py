@@ -250,3 +250,22 @@ LOGGING = {
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+
+# CPR encryption (issue 11): CPR numbers are encrypted with keys kept outside the
+# database (fokus/lib/crypto.py, docs/cpr-encryption.md). FOKUS_CPR_KEYS: Fernet keys,
+# comma-separated, the first encrypts and all decrypt (or FOKUS_CPR_KEYS_FILE, one a line).
+# FOKUS_CPR_LOOKUP_KEY (or FOKUS_CPR_LOOKUP_KEY_FILE): the key of the hash a person is
+# found by. The demo profile without them generates both under FOKUS_DATA_DIR (mode 0600).
+from fokus.lib import crypto as _crypto  # noqa: E402
+
+FOKUS_CPR_KEYS = _crypto.secret_list("FOKUS_CPR_KEYS")
+FOKUS_CPR_LOOKUP_KEY = _crypto.secret("FOKUS_CPR_LOOKUP_KEY")
+_crypto.check_keys(FOKUS_CPR_KEYS, FOKUS_CPR_LOOKUP_KEY)
+if PRODUCTION:
+    for _name, _value in (("FOKUS_CPR_KEYS", FOKUS_CPR_KEYS),
+                          ("FOKUS_CPR_LOOKUP_KEY", FOKUS_CPR_LOOKUP_KEY)):
+        if not _value:
+            raise ImproperlyConfigured(
+                f"{_name} (or {_name}_FILE) must be set in the production profile: the key "
+                "CPR numbers are encrypted with is kept outside the database "
+                "(docs/cpr-encryption.md)")

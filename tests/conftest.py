@@ -27,6 +27,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
                       "NAME": str(tmp_path_factory.mktemp("sqlite") / "fokus-test.sqlite3")}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cpr_keys():
+    """CPR keys for the test run, made here (never a key file in the repository or under
+    FOKUS_DATA_DIR): see fokus/lib/crypto.py and tests/test_cpr_encryption.py."""
+    from django.test import override_settings
+
+    from fokus.lib import crypto
+
+    keys = override_settings(FOKUS_CPR_KEYS=[crypto.new_key()],
+                             FOKUS_CPR_LOOKUP_KEY=crypto.new_lookup_key())
+    keys.enable()
+    yield
+    keys.disable()
+
+
 @pytest.fixture(autouse=True)
 def _no_kept_figures():
     """Figures kept between requests (insights.organisation_series, the dashboards'

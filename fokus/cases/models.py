@@ -7,10 +7,14 @@ to read the FIT graphs, and the meetings the ratings belong to.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
+
+from fokus.cases.cpr import EncryptedCprField, check_lookup_hashes, clean_cpr
+from fokus.lib import crypto
 
 
 class Organisation(models.Model):
@@ -170,6 +174,18 @@ class PersonRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class PersonQuerySet(models.QuerySet):
+    def with_cpr(self, number) -> "PersonQuerySet":
+        """The persons with this CPR number (DDMMYY-XXXX or 10 digits, as clean_cpr
+        takes it), found by the keyed hash without decrypting; none for an invalid number."""
+        try:
+            digits = clean_cpr(number)
+        except ValidationError:
+            return self.none()
+        check_lookup_hashes(self)
+        return self.filter(cpr_lookup=crypto.lookup_hash(digits))
+
+
 class Person(models.Model):
     """A person in a case: the child, a parent, a foster parent, the network."""
 
@@ -179,13 +195,20 @@ class Person(models.Model):
     role = models.CharField(_("role in the case"), max_length=20, choices=PersonRole)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
-    # The CPR number is never shown in a list, a URL or a log: see cpr_masked.
-    cpr = models.CharField(_("CPR number"), max_length=10, blank=True, editable=False)
+    # The CPR number is never shown in a list, a URL or a log: see cpr_masked. It is
+    # encrypted in the database (issue 11: fokus.cases.cpr, docs/cpr-encryption.md) and
+    # found by its keyed hash: Person.objects.with_cpr(number).
+    cpr = EncryptedCprField(_("CPR number"), blank=True, editable=False,
+                            lookup_field="cpr_lookup")
+    cpr_lookup = models.CharField(max_length=80, blank=True, default="", db_default="",
+                                  editable=False, db_index=True)
     # A child's own ratings are never shown to the parents on the family screen.
     ratings_private_from_parents = models.BooleanField(
         _("ratings not shown to the parents"), default=False,
         help_text=_("The child has asked that parents don't see the child's ratings."),
     )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
@@ -211,6 +234,13 @@ class Person(models.Model):
 
     def __repr__(self) -> str:  # never the CPR number
         return f"<Person {self.pk}>"
+
+    def save(self, *args, **kwargs):
+        # The keyed hash follows the number, also when only the number is saved.
+        fields = kwargs.get("update_fields")
+        if fields is not None and "cpr" in fields and "cpr_lookup" not in fields:
+            kwargs["update_fields"] = [*fields, "cpr_lookup"]
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
