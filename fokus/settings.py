@@ -119,6 +119,20 @@ TASKS = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Access log chain (issue 11). The access log is hash-chained (fokus/audit/chain.py,
+# docs/access-log.md). `fokus audit export-head` (daily: cron or a systemd timer) appends
+# the chain's head to FOKUS_ACCESS_LOG_HEAD_FILE, which the municipality's log service
+# collects to a place Fokus cannot rewrite; `fokus audit verify --against FILE` checks it.
+# `fokus audit prune` deletes entries older than FOKUS_ACCESS_LOG_KEEP_MONTHS (at least 6,
+# the Danish Data Protection Agency's usual minimum; the municipality's own rule decides).
+FOKUS_ACCESS_LOG_HEAD_FILE = Path(env_str("FOKUS_ACCESS_LOG_HEAD_FILE",
+                                          str(DATA_DIR / "access-log-heads.txt")))
+_keep = env_str("FOKUS_ACCESS_LOG_KEEP_MONTHS", "60").strip() or "60"
+if not _keep.isdigit() or int(_keep) < 6:
+    raise ImproperlyConfigured(
+        f"FOKUS_ACCESS_LOG_KEEP_MONTHS must be a whole number of months, at least 6, not {_keep!r}")
+FOKUS_ACCESS_LOG_KEEP_MONTHS = int(_keep)
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 # Where the accessibility statement sends people who find a barrier (an e-mail address

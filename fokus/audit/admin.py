@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 
-from fokus.audit.models import AccessLogEntry
+from fokus.audit.actions import record
+from fokus.audit.models import AccessAction, AccessLogEntry
 
 
 @admin.register(AccessLogEntry)
@@ -8,11 +10,28 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     """Read-only: the data protection officer answers "who has looked at my son's
     data?" by filtering on the person or case id."""
 
-    list_display = ("at", "username", "action", "object_type", "object_id", "case_id",
+    list_display = ("seq", "at", "username", "action", "object_type", "object_id", "case_id",
                     "person_id", "purpose")
     list_filter = ("action", "object_type")
     search_fields = ("=case_id", "=person_id", "username")
     date_hierarchy = "at"
+    ordering = ("-seq",)
+    # No bulk actions: "delete selected" is not offered (nor allowed by the manager).
+    actions = None
+
+    # Every read of the log is itself in the log (issue 11), with its criterion.
+    def changelist_view(self, request, extra_context=None):
+        with transaction.atomic():
+            record(request.user, AccessAction.LIST, "access_log", purpose="admin: access log",
+                   detail={"query": {k: request.GET.getlist(k)[:5] for k in
+                                     list(request.GET)[:20]}})
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        with transaction.atomic():
+            record(request.user, AccessAction.READ, "access_log", str(object_id)[:64],
+                   purpose="admin: access log entry")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -1,11 +1,14 @@
 """The access log: who read or changed which personal data, when, and why.
 
-Append-only. Entries are written in the same transaction as the read or write
-they record (fokus.audit.actions.record). Updates are refused by the model and
-by a database trigger; deletion belongs to the retention job (a later issue).
+Append-only and tamper-evident. Entries are written in the same transaction as the
+read or write they record (fokus.audit.actions.record), each chained to the one
+before by its hash (fokus.audit.chain). Updates are refused by the model, by its
+manager (bulk operations included) and by a database trigger; on PostgreSQL the
+application's role may only insert and select (`fokus audit grants`). Deletion
+belongs to retention alone (`fokus audit prune`, chain.prune_before).
 """
 
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,23 @@ class AccessAction(models.TextChoices):
     LOGIN_FAILED = "login_fail", _("Failed login")
     LOCKED_OUT = "locked_out", _("Login locked out")
     LOGOUT = "logout", _("Logout")
+    # Retention (fokus.audit.chain.prune_before): how many entries were deleted, and
+    # the last one's hash, from which the chain goes on.
+    PRUNE = "prune", _("Log entries deleted (retention)")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Reads and single inserts only: every bulk change of the log is refused."""
+
+    def _refuse(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only")
+
+    update = delete = bulk_update = bulk_create = _refuse
+    # The admin's and serialisers' private paths too.
+    _update = _raw_delete = _refuse
+
+
+AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
 
 
 class AccessLogEntry(models.Model):
@@ -37,6 +57,12 @@ class AccessLogEntry(models.Model):
     purpose = models.CharField(_("why"), max_length=200, blank=True)
     # Ids touched by a list read, e.g. {"case_ids": [...]}: ids only, never names.
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The hash chain (fokus.audit.chain): the entry's place in the order written, and
+    # the SHA-256 of its fields and the previous entry's hash.
+    seq = models.BigIntegerField(_("sequence number"), unique=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, editable=False)
+
+    objects = AppendOnlyManager()
 
     class Meta:
         verbose_name = _("access log entry")
@@ -51,7 +77,13 @@ class AccessLogEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("The access log is append-only")
-        super().save(*args, **kwargs)
+        from fokus.audit.chain import chain_new_entry
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            chain_new_entry(self, using)
+            kwargs["force_insert"] = True
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only")
