@@ -34,8 +34,31 @@ def test_a_team_leader_sees_the_teams_cases(world):
         "2025-0001", "2025-0002"}
 
 
-def test_a_department_head_sees_the_organisations_cases(world):
-    assert len(caseload_for_user(world.dorte).rows) == 3
+def test_a_department_head_sees_no_named_case(world):
+    """Aggregates only (fokus.accounts.policy): no case content, not even read by id."""
+    assert caseload_for_user(world.dorte).rows == []
+    with pytest.raises(Http404):
+        access.get_case_for_user(world.dorte, world.hansen.pk)
+    assert AccessLogEntry.objects.filter(username="dorte", action="denied").exists()
+
+
+def test_a_fit_superuser_sees_the_organisations_cases(world):
+    from fokus.accounts.models import Role, User
+
+    karen = User.objects.create_user("karen", organisation=world.org, role=Role.FIT_SUPERUSER)
+    assert len(caseload_for_user(karen).rows) == 3
+
+
+def test_caseworkers_see_only_their_own_cases_where_the_organisation_says_so(world):
+    world.org.caseworkers_see_own_cases_only = True
+    world.org.save()
+    anna = type(world.anna).objects.get(pk=world.anna.pk)
+    assert [r.case.reference for r in caseload_for_user(anna).rows] == ["2025-0001"]
+    with pytest.raises(Http404):
+        access.get_case_for_user(anna, world.olsen.pk)
+    # A team leader still sees the team's cases.
+    lise = type(world.lise).objects.get(pk=world.lise.pk)
+    assert {r.case.reference for r in caseload_for_user(lise).rows} == {"2025-0001", "2025-0002"}
 
 
 @pytest.mark.parametrize("persona", ["ali", "admin"])

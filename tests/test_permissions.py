@@ -7,8 +7,10 @@ the record's PDF all exist, and a refusal is a refusal, not an empty case.
 
 The personas (tests/conftest.py): anon (not logged in), anna (caseworker, Team
 Nord), lise (team leader, Team Nord), bo (caseworker, Team Syd, works the Berg
-case), dorte (department head), ali (analyst), admin (administrator), plus two
-holders of something less than a login:
+case), karen (FIT superuser: the organisation's cases), dorte (department head:
+figures, no case), ali (analyst), admin (administrator), dpo (the data protection
+officer: the access log, nothing else), plus two holders of something less than a
+login:
 
 - screen: a device on the family screen, handed over by Anna for a meeting of the
   Hansen case (a kiosk grant in its session, nobody logged in);
@@ -21,7 +23,7 @@ Each cell runs one request as one persona and checks (see _check):
 - a logged-in persona's refusal of a case page is in the access log as DENIED;
 - a POST that is refused changes nothing: the rows of every case table, the mail
   sent and the family-screen grant are the same before and after; a POST that is
-  allowed (Bo, Dorte) changes the Berg case, so the refusals are not refusals of
+  allowed (Bo, Karen) changes the Berg case, so the refusals are not refusals of
   a malformed form.
 A URL added without rows here fails test_every_url_is_in_the_matrix.
 
@@ -91,11 +93,13 @@ GONE = Expect(410, denied=True)          # a rating link that does not exist; lo
 SAVED = Expect(201, own=True)            # the family screen stores its own case's rating
 REOPEN = Expect(302, to="insights:meeting", own=True)  # Anna's password: back to her meeting
 FIGURES = Expect(200, figures=True)      # the quarterly report: figures, no case
+DASH = Expect(302, to="insights:dashboard")  # a department head's start: the figures
 BOARD = Expect(302, to="insights:board")  # to the persona's own team's board
 NO_TEAM = Expect(404)                    # no team, so no board: nothing of a case was asked
 
-PERSONAS = ("anon", "anna", "lise", "bo", "dorte", "ali", "admin", "screen", "link")
-SEES_BERG = {"bo", "dorte"}
+PERSONAS = ("anon", "anna", "lise", "bo", "karen", "dorte", "ali", "admin", "dpo", "screen",
+            "link")
+SEES_BERG = {"bo", "karen"}
 
 
 def row(*cells):
@@ -107,68 +111,69 @@ def row(*cells):
 # The policy. One row per (URL name, method); one column per persona.
 
 MATRIX = {
-    #                                            anon    anna    lise    bo      dorte   ali     admin   screen  link
+    #                                            anon    anna    lise    bo      karen   dorte   ali     admin   dpo     screen  link
     # The family screen's service worker: the same script for everyone, no data in it.
-    ("ratings:kiosk_service_worker", "GET"): row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
-    ("ratings:privacy", "GET"):              row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    ("ratings:kiosk_service_worker", "GET"): row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
+    ("ratings:privacy", "GET"):              row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
     # A meeting started by mistake (the Berg case's meeting without ratings) is cancelled.
-    ("ratings:meeting_cancel", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
-    ("ratings:meeting_cancel", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
-    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CONFIG, UNLOCK, LOGIN),
-    ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   PAGE,   PAGE,   UNLOCK, LOGIN),
-    ("insights:case", "GET"):                row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:case_graph_svg", "GET"):      row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:record", "GET"):              row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:record", "POST"):             row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:meeting", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    # Team Syd's conference board: its members and the department head; another team's
-    # caseworker or leader, an analyst and an administrator get 404, logged.
-    ("insights:my_board", "GET"):            row(LOGIN,  BOARD,  BOARD,  BOARD,  NO_TEAM, NO_TEAM, NO_TEAM, UNLOCK, LOGIN),
-    ("insights:dashboard", "GET"):           row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
-    ("insights:dashboard_csv", "GET"):       row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
-    ("insights:dashboard_xlsx", "GET"):      row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
-    ("insights:report_pdf", "GET"):          row(LOGIN,  DENIED, FIGURES, DENIED, FIGURES, FIGURES, DENIED, UNLOCK, LOGIN),
-    ("insights:fit_use", "GET"):             row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   DENIED, UNLOCK, LOGIN),
-    # A caseworker's own figures: hers (and a team leader's own); never the department
-    # head's, the analyst's or the administrator's to open.
-    ("insights:my_figures", "GET"):          row(LOGIN,  PAGE,   PAGE,   PAGE,   DENIED, DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:board", "GET"):               row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:board", "POST"):              row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("insights:kiosk_graph", "GET"):         row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
-    ("insights:kiosk_family_graph", "GET"):  row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
-    ("cases:person_add", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("cases:person_add", "POST"):            row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("cases:person_privacy", "GET"):         row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
-    ("cases:person_privacy", "POST"):        row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:paper_entry", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:paper_entry", "POST"):         row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:meeting_start", "GET"):        row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:meeting_start", "POST"):       row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:hand_over", "GET"):            row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("ratings:meeting_cancel", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("ratings:meeting_cancel", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  DASH,   CASES,  CONFIG, CASES,  UNLOCK, LOGIN),
+    ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   DASH,   PAGE,   CONFIG, PAGE,   UNLOCK, LOGIN),
+    ("insights:case", "GET"):                row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:case_graph_svg", "GET"):      row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:record", "GET"):              row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:record", "POST"):             row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:meeting", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    # Team Syd's conference board: its members and the FIT superuser; another team's
+    # caseworker or leader, the department head (figures only), an analyst, an
+    # administrator and the DPO get 404, logged.
+    ("insights:my_board", "GET"):            row(LOGIN,  BOARD,  BOARD,  BOARD,  NO_TEAM,NO_TEAM,NO_TEAM,NO_TEAM,NO_TEAM,UNLOCK, LOGIN),
+    ("insights:dashboard", "GET"):           row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:dashboard_csv", "GET"):       row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:dashboard_xlsx", "GET"):      row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:report_pdf", "GET"):          row(LOGIN,  DENIED, FIGURES,DENIED, FIGURES,FIGURES,FIGURES,DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:fit_use", "GET"):             row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   PAGE,   PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
+    # A caseworker's own figures: hers (and a team leader's own); never the FIT
+    # superuser's, the department head's, the analyst's, the administrator's or the DPO's.
+    ("insights:my_figures", "GET"):          row(LOGIN,  PAGE,   PAGE,   PAGE,   DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:board", "GET"):               row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:board", "POST"):              row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("insights:kiosk_graph", "GET"):         row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
+    ("insights:kiosk_family_graph", "GET"):  row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
+    ("cases:person_add", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("cases:person_add", "POST"):            row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("cases:person_privacy", "GET"):         row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("cases:person_privacy", "POST"):        row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:paper_entry", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:paper_entry", "POST"):         row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:meeting_start", "GET"):        row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:meeting_start", "POST"):       row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:hand_over", "GET"):            row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
     # An allowed hand-over leaves a family-screen grant for the Berg case in the session.
-    ("ratings:hand_over", "POST"):           row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:missing_rating", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
-    ("ratings:missing_rating", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:link_send", "GET"):            row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, UNLOCK, LOGIN),
-    ("ratings:link_send", "POST"):           row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:hand_over", "POST"):           row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:missing_rating", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("ratings:missing_rating", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:link_send", "GET"):            row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("ratings:link_send", "POST"):           row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # The family screen shows the case of its own grant (Hansen), never a case named in a request.
-    ("ratings:kiosk", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
-    ("ratings:kiosk_submit", "GET"):         row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET),
+    ("ratings:kiosk", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
+    ("ratings:kiosk_submit", "GET"):         row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET),
     # The same body (the screen's id, step 0) from everyone: only the screen stores it, in Hansen.
-    ("ratings:kiosk_submit", "POST"):        row(CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, SAVED,  CLOSED),
-    ("ratings:unlock", "GET"):               row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
+    ("ratings:kiosk_submit", "POST"):        row(CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED, SAVED,  CLOSED),
+    ("ratings:unlock", "GET"):               row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  PAGE,   LOGIN),
     # Anna's password: it opens the screen's own meeting (Hansen) again, nothing for the others.
-    ("ratings:unlock", "POST"):              row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  REOPEN, LOGIN),
+    ("ratings:unlock", "POST"):              row(LOGIN,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  CASES,  REOPEN, LOGIN),
     # A token nobody was sent: a kind refusal to everyone; the screen cannot leave the screen.
-    ("ratings:rate_by_link", "GET"):         row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
-    ("ratings:rate_by_link", "POST"):        row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
-    ("login", "GET"):                        row(PAGE,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, PAGE),
-    ("logout", "GET"):                       row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, NO_GET),
-    ("set_language", "GET"):                 row(HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, HOME),
+    ("ratings:rate_by_link", "GET"):         row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
+    ("ratings:rate_by_link", "POST"):        row(GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   GONE,   UNLOCK, GONE),
+    ("login", "GET"):                        row(PAGE,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, PAGE),
+    ("logout", "GET"):                       row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, NO_GET),
+    ("set_language", "GET"):                 row(HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, HOME),
     # Django's admin checks staff status itself; its index stands for all its pages here.
-    ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   UNLOCK, STAFF),
+    ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   STAFF,  UNLOCK, STAFF),
 }
 ADMIN_NAMESPACE = "admin"
 
@@ -243,6 +248,17 @@ def store_rating(user, case, *, code, person, rater=None, on, meeting=None):
     return result[0] if isinstance(result, tuple) else result
 
 
+def _more_personas(world):
+    """The FIT superuser and the DPO, where conftest's World does not have them."""
+    from fokus.accounts.models import Role, User
+
+    for username, role in (("karen", Role.FIT_SUPERUSER), ("dpo", Role.DPO)):
+        if getattr(world, username, None) is None:
+            setattr(world, username, User.objects.create_user(
+                username, password=PASSWORD, organisation=world.org, role=role,
+                first_name=username.title()))
+
+
 class Scene:
     def __init__(self, world):
         from fokus.cases import actions as case_actions
@@ -251,6 +267,7 @@ class Scene:
         from fokus.ratings.actions import create_rating_link
 
         self.world = world
+        _more_personas(world)
         bo, self.berg, self.emil = world.bo, world.berg, world.berg_child
         self.solvej = case_actions.add_person(bo, self.berg, first_name="Solvej",
                                               last_name="Berg", role="mother",
@@ -450,13 +467,14 @@ def _check(scene, client, persona, expect, response, before, berg_before, last_l
             assert str(target.kwargs.get("case_id")) != str(scene.berg.pk)
 
     new_log = AccessLogEntry.objects.filter(id__gt=last_log)
-    username = "" if persona in ("anon", "screen", "link") else persona
-    berg_entries = [(entry.username, entry.action) for entry in new_log
+    username = ("" if persona in ("anon", "screen", "link")
+                else getattr(scene.world, persona).username)
+    berg_entries = [(entry.username or "", entry.action) for entry in new_log
                     if entry.case_id == scene.berg.pk
                     or scene.berg.pk in entry.detail.get("case_ids", ())]
     if expect.berg or expect.writes:
-        assert (persona, "denied") not in berg_entries
-        assert any(user == persona for user, _action in berg_entries), (
+        assert (username, "denied") not in berg_entries
+        assert any(user == username for user, _action in berg_entries), (
             "the read of the Berg case is not in the access log")
     else:
         assert all(action == "denied" for _user, action in berg_entries), (

@@ -10,41 +10,178 @@ roles itself. The roles (design/roadmap.md, issue 11):
 - analyst: pseudonymised rows only;
 - administrator: configuration only, never case data;
 - data protection officer (DPO): the access log, nothing else.
+
+PERMISSIONS below is the table of what each role may do; docs/roles.md shows it
+and a test (tests/test_separation_of_duties.py) checks that the two agree. The
+predicates taking a user add what a role alone does not say: an active account,
+an organisation, the organisation's settings, the user's teams.
 """
 
 from fokus.accounts.models import Role
 
 # Roles that see named case content (children, parents, ratings, notes).
 CASE_CONTENT_ROLES = frozenset({Role.CASEWORKER, Role.TEAM_LEADER, Role.FIT_SUPERUSER})
-# Of those, the roles bound to their teams' cases.
+# Of those, the roles bound to their teams' cases (a caseworker to her own cases only
+# where the organisation says so).
 TEAM_ROLES = frozenset({Role.CASEWORKER, Role.TEAM_LEADER})
-# Roles that see the organisation's figures (dashboards) without names.
+# Of those, the roles that see every case of the organisation.
+ORGANISATION_CASE_ROLES = frozenset({Role.FIT_SUPERUSER})
+# Roles that see the organisation's figures (dashboards, FIT use) without names.
 AGGREGATE_ROLES = frozenset({Role.TEAM_LEADER, Role.FIT_SUPERUSER, Role.DEPARTMENT_HEAD,
                              Role.ANALYST})
+# Of those, the roles whose figures cover the whole organisation (a team leader: her teams).
+ORGANISATION_AGGREGATE_ROLES = frozenset({Role.FIT_SUPERUSER, Role.DEPARTMENT_HEAD,
+                                          Role.ANALYST})
+# Roles with figures of their own cases ("My figures").
+OWN_FIGURES_ROLES = frozenset({Role.CASEWORKER, Role.TEAM_LEADER})
+# Roles that approve a grant of case data made by an administrator (never their own).
+APPROVER_ROLES = frozenset({Role.ADMINISTRATOR, Role.DEPARTMENT_HEAD})
+# Roles that log in with a second factor on a local account.
+SECOND_FACTOR_ROLES = CASE_CONTENT_ROLES | {Role.ADMINISTRATOR, Role.DPO}
+
+# What each role may do: (permission, English description, the roles that have it).
+# The rows of docs/roles.md, in this order.
+PERMISSIONS: tuple[tuple[str, str, frozenset], ...] = (
+    ("case_content", "Named cases: children, parents, ratings, notes, records",
+     CASE_CONTENT_ROLES),
+    ("organisation_cases", "Every case of the organisation (not only the teams')",
+     ORGANISATION_CASE_ROLES),
+    ("team_board", "The team's FIT conference board", CASE_CONTENT_ROLES),
+    ("own_figures", "Figures of one's own cases (My figures)", OWN_FIGURES_ROLES),
+    ("aggregates", "Dashboards, FIT use, quarterly report (figures, no names)",
+     AGGREGATE_ROLES),
+    ("organisation_aggregates", "The figures of the whole organisation (not only the teams')",
+     ORGANISATION_AGGREGATE_ROLES),
+    ("pseudonymised", "Pseudonymised case list (no names, no exact dates)",
+     frozenset({Role.ANALYST})),
+    ("administration", "Configuration: users, teams, licences, settings (never case data)",
+     frozenset({Role.ADMINISTRATOR})),
+    ("approve_grants", "Approve another administrator's grant of case data",
+     APPROVER_ROLES),
+    ("access_log", "The access log", frozenset({Role.DPO})),
+    ("second_factor", "A second factor (TOTP) on a local account", SECOND_FACTOR_ROLES),
+)
+ROLES_BY_PERMISSION = {name: roles for name, _text, roles in PERMISSIONS}
+
+
+def role_may(role: str, permission: str) -> bool:
+    """Whether a role has a permission of PERMISSIONS (by role alone)."""
+    return role in ROLES_BY_PERMISSION[permission]
 
 
 def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def sees_case_content(user) -> bool:
-    return _active(user) and bool(user.organisation_id) and user.role in CASE_CONTENT_ROLES
+def _member(user) -> bool:
+    """A logged-in, active user of an organisation."""
+    return _active(user) and bool(getattr(user, "organisation_id", None))
 
+
+def _has(user, permission: str) -> bool:
+    return _member(user) and role_may(user.role, permission)
+
+
+# --- Case content -----------------------------------------------------------------------
+
+def sees_case_content(user) -> bool:
+    return _has(user, "case_content")
+
+
+def case_scope(user) -> str | None:
+    """Which named cases a user sees: "organisation", "teams", "own" or None (none).
+
+    A caseworker sees only her own cases (Case.caseworkers) where her organisation's
+    caseworkers_see_own_cases_only is on."""
+    if not sees_case_content(user):
+        return None
+    if role_may(user.role, "organisation_cases"):
+        return "organisation"
+    if user.role == Role.CASEWORKER and user.organisation.caseworkers_see_own_cases_only:
+        return "own"
+    return "teams"
+
+
+def acts_for_team(user, team, *, is_member: bool) -> bool:
+    """The team's board (its named cases): a member of the team with a case role, or a
+    role that sees the organisation's cases. is_member: the user is one of the team's."""
+    if not _has(user, "team_board") or team.unit.organisation_id != user.organisation_id:
+        return False
+    if role_may(user.role, "organisation_cases"):
+        return True
+    return is_member
+
+
+def filters_caseload_by_member(user) -> bool:
+    """A team leader filters her caseload by the members of her teams."""
+    return sees_case_content(user) and user.role == Role.TEAM_LEADER
+
+
+def own_cases_first(user) -> bool:
+    """A caseworker's caseload starts with her own cases (and needs no caseworker column)."""
+    return sees_case_content(user) and user.role == Role.CASEWORKER
+
+
+# --- Figures --------------------------------------------------------------------------------
 
 def sees_aggregates(user) -> bool:
-    return _active(user) and bool(user.organisation_id) and user.role in AGGREGATE_ROLES
+    return _has(user, "aggregates")
+
+
+def aggregates_limited_to_teams(user) -> bool:
+    """A team leader's dashboards and FIT use cover her teams only."""
+    return sees_aggregates(user) and not role_may(user.role, "organisation_aggregates")
 
 
 def pseudonymised_only(user) -> bool:
-    return _active(user) and user.role == Role.ANALYST
+    return _has(user, "pseudonymised")
 
+
+def sees_own_figures(user) -> bool:
+    return _has(user, "own_figures")
+
+
+def opens_caseworkers_figures(user) -> bool:
+    """A team leader opens her caseworkers' figures, one at a time, where the organisation
+    has turned leaders_see_caseworker_figures on."""
+    return (sees_own_figures(user) and user.role == Role.TEAM_LEADER
+            and user.organisation.leaders_see_caseworker_figures)
+
+
+def has_own_figures(user) -> bool:
+    """Whose own figures exist to be opened: a caseworker's or a team leader's."""
+    return user.role in OWN_FIGURES_ROLES
+
+
+# --- Administration, approvals, the access log ------------------------------------------
 
 def administers(user) -> bool:
+    """The configuration (Django's admin): an active administrator with staff status."""
     return _active(user) and user.role == Role.ADMINISTRATOR and user.is_staff
 
 
+def approves_grants(user) -> bool:
+    """Sees the approvals page: an administrator or a department head of an organisation."""
+    if user is None or not _member(user) or not role_may(user.role, "approve_grants"):
+        return False
+    return user.role != Role.ADMINISTRATOR or administers(user)
+
+
+def may_approve(user, grant) -> bool:
+    """A pending grant is approved (or rejected) by another person than the one who asked
+    for it and the one it is for, an administrator or department head of the same
+    organisation."""
+    return (approves_grants(user) and grant.organisation_id == user.organisation_id
+            and user.pk not in (grant.requested_by_id, grant.user_id))
+
+
 def reads_access_log(user) -> bool:
-    return _active(user) and user.role == Role.DPO
+    return _has(user, "access_log")
+
+
+def changes_own_rights(actor, user) -> bool:
+    """Nobody changes his own role, organisation or teams (nor activates himself)."""
+    return actor is not None and user.pk is not None and actor.pk == user.pk
 
 
 def role_sees_case_content(role: str) -> bool:
@@ -52,6 +189,43 @@ def role_sees_case_content(role: str) -> bool:
     return role in CASE_CONTENT_ROLES
 
 
+def grant_opens_case_content(old: dict | None, new: dict) -> bool:
+    """Whether a change of a user's rights lets him see case data he could not see before:
+    a case role given, a new team for a case role, or a user with a case role made active.
+    old/new: {"role", "organisation", "teams" (ids), "is_active"}; old None for a new user."""
+    if not (new["is_active"] and role_sees_case_content(new["role"])):
+        return False
+    if old is None or not old["is_active"] or not role_sees_case_content(old["role"]):
+        return True
+    if old["organisation"] != new["organisation"] or old["role"] != new["role"]:
+        return True
+    return bool(set(new["teams"]) - set(old["teams"]))
+
+
 def needs_second_factor(user) -> bool:
     """Local accounts of roles that see case data or administer log in with TOTP too."""
-    return user.role in CASE_CONTENT_ROLES or user.role in {Role.ADMINISTRATOR, Role.DPO}
+    return role_may(user.role, "second_factor")
+
+
+# The DPO's start page, once the privacy app has it (the DPO's pages are another part of
+# issue 11); until then the DPO starts on the caseload, which shows her no case.
+DPO_HOME = "privacy:home"
+
+
+def home_url_name(user) -> str:
+    """Where each role starts: an administrator at the configuration, a department head at
+    the outcomes (with the approvals waiting for him), the DPO at the access log, everyone
+    else at the caseload (an analyst's is pseudonymised)."""
+    from django.urls import NoReverseMatch, reverse
+
+    if administers(user):
+        return "admin:index"
+    if _member(user) and user.role == Role.DEPARTMENT_HEAD:
+        return "insights:dashboard"
+    if reads_access_log(user):
+        try:
+            reverse(DPO_HOME)
+            return DPO_HOME
+        except NoReverseMatch:
+            pass
+    return "insights:case_list"

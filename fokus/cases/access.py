@@ -4,10 +4,12 @@ They decide visibility in one place, answer 404 for "missing" and "not yours"
 alike (so nothing leaks), and write an access-log entry in the same transaction
 as the read; a refused attempt is logged too.
 
-Who sees which cases:
-- caseworker, team leader: the cases of their teams;
-- FIT superuser, department head: the cases of their organisation;
-- analyst, administrator: no named case at all (analysts get pseudonymised rows).
+Who sees which cases is fokus.accounts.policy's (case_scope):
+- caseworker: the cases of her teams, or only her own where the organisation says so;
+- team leader: the cases of his teams;
+- FIT superuser: the cases of the organisation;
+- department head, analyst, administrator, DPO: no named case at all (analysts get
+  pseudonymised rows, department heads figures).
 """
 
 from dataclasses import dataclass
@@ -19,31 +21,29 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from fokus.accounts.models import Role
+from fokus.accounts import policy
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Person
 from fokus.lib.forms import parse_id
 from fokus.lib.pseudonym import pseudonym
 
-TEAM_ROLES = {Role.CASEWORKER, Role.TEAM_LEADER}
-ORGANISATION_ROLES = {Role.FIT_SUPERUSER, Role.DEPARTMENT_HEAD}
-
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    """The cases a user may see by name. The only place that decides it."""
-    if not (user.is_authenticated and user.is_active and user.organisation_id):
+    """The cases a user may see by name, as the policy's case_scope says."""
+    scope = policy.case_scope(user)
+    if scope is None:
         return Case.objects.none()
     in_organisation = Case.objects.filter(organisation_id=user.organisation_id)
-    if user.role in TEAM_ROLES:
+    if scope == "own":
+        return in_organisation.filter(caseworkers=user)
+    if scope == "teams":
         return in_organisation.filter(team__members=user)
-    if user.role in ORGANISATION_ROLES:
-        return in_organisation
-    return Case.objects.none()
+    return in_organisation
 
 
 def can_see_names(user) -> bool:
-    return user.role in TEAM_ROLES | ORGANISATION_ROLES
+    return policy.sees_case_content(user)
 
 
 def get_case_for_user(user, case_id, *, purpose: str = "") -> Case:
@@ -104,7 +104,7 @@ class PseudonymisedCaseRow:
 def list_pseudonymised_cases(user, *, purpose: str = "pseudonymised case list"
                              ) -> list[PseudonymisedCaseRow]:
     """For analysts: the organisation's cases without names, references or people."""
-    if not (user.is_authenticated and user.role == Role.ANALYST and user.organisation_id):
+    if not policy.pseudonymised_only(user):
         return []
     with transaction.atomic():
         cases = (Case.objects.filter(organisation_id=user.organisation_id)

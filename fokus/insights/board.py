@@ -25,9 +25,10 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 
+from fokus.accounts import policy
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
-from fokus.cases.access import ORGANISATION_ROLES, TEAM_ROLES, cases_visible_to
+from fokus.cases.access import cases_visible_to
 from fokus.cases.models import Case, Phase, Team
 from fokus.insights.case_figures import child_lines, fresh_summaries, named
 from fokus.insights.models import TeamDecision
@@ -40,15 +41,13 @@ PER_PAGE = 20
 
 
 def can_act_for_team(user, team) -> bool:
-    """A caseworker or team leader of the team, or a department head or FIT superuser of
-    its organisation. Analysts and administrators never see a team's named cases."""
-    if not (user.is_authenticated and user.is_active and user.organisation_id):
+    """A caseworker or team leader of the team, or a FIT superuser of its organisation
+    (fokus.accounts.policy.acts_for_team). Department heads, analysts, administrators and
+    the DPO never see a team's named cases."""
+    if not policy.sees_case_content(user):
         return False
-    if team.unit.organisation_id != user.organisation_id:
-        return False
-    if user.role in TEAM_ROLES:
-        return user.teams.filter(pk=team.pk).exists()
-    return user.role in ORGANISATION_ROLES
+    return policy.acts_for_team(user, team,
+                                is_member=user.teams.filter(pk=team.pk).exists())
 
 
 def team_for_user(user, team_id, *, purpose: str = "team board") -> Team:

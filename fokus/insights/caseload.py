@@ -31,7 +31,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fokus.accounts.models import Role, User
+from fokus.accounts import policy
+from fokus.accounts.models import User
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.access import cases_visible_to
@@ -117,10 +118,10 @@ class CaseloadForm(forms.Form):
 
 def team_members_for(user) -> list[User]:
     """Whom a team leader may filter her caseload by: the members of her teams."""
-    if user.role != Role.TEAM_LEADER:
+    if not policy.filters_caseload_by_member(user):
         return []
     return list(User.objects.filter(teams__in=user.teams.all(), is_active=True,
-                                    role__in=[Role.CASEWORKER, Role.TEAM_LEADER])
+                                    role__in=policy.TEAM_ROLES)
                 .distinct().order_by("first_name", "last_name", "id"))
 
 
@@ -230,7 +231,7 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
     whose ratings changed) and one LIST entry in the log naming the cases shown."""
     filters = filters or Filters()
     today = today or timezone.localdate()
-    mine_first = user.role == Role.CASEWORKER
+    mine_first = policy.own_cases_first(user)
     lang = current_language()
     with transaction.atomic():
         visible = _filtered(cases_visible_to(user), filters)
@@ -258,7 +259,7 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
                        "filters": {k: v for k, v in vars(filters).items()
                                    if k != "q" and v not in ("", None, False)},
                        **({"page": shown.number} if shown.number > 1 else {})})
-    return Caseload(rows=rows, mine_first=mine_first, show_caseworker=user.role != Role.CASEWORKER,
+    return Caseload(rows=rows, mine_first=mine_first, show_caseworker=not mine_first,
                     total=len(entries), page=shown)
 
 

@@ -1,10 +1,11 @@
 """Who sees which dashboard, and the one read behind it.
 
+Who is fokus.accounts.policy's:
 - department head, FIT superuser: the whole organisation;
 - team leader: her own team(s);
 - analyst: the whole organisation, pseudonymised (no names, no case numbers,
   dates to the month; the dashboards show no per-case row to anyone);
-- caseworker, administrator and anyone else: 404, and the attempt is logged.
+- caseworker, administrator, DPO and anyone else: 404, and the attempt is logged.
 
 The read is logged as one LIST entry (what was asked: grouping, filters, number of
 series; never names) in the same transaction as the read.
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from fokus.accounts.models import Role
+from fokus.accounts import policy
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Team
@@ -35,21 +36,17 @@ from fokus.insights.series import outcome_settings
 from fokus.instruments.access import etr_model_in_force
 from fokus.outcomes import EtrModel, OutcomeSettings
 
-ORGANISATION_ROLES = {Role.DEPARTMENT_HEAD, Role.FIT_SUPERUSER, Role.ANALYST}
-DASHBOARD_ROLES = ORGANISATION_ROLES | {Role.TEAM_LEADER}
-
 
 def min_group_size() -> int:
     return int(getattr(django_settings, "FOKUS_MIN_GROUP_SIZE", 5))
 
 
 def may_see_dashboards(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.organisation_id
-                and user.role in DASHBOARD_ROLES)
+    return policy.sees_aggregates(user)
 
 
 def is_pseudonymised(user) -> bool:
-    return user.role == Role.ANALYST
+    return policy.pseudonymised_only(user)
 
 
 @dataclass
@@ -92,12 +89,13 @@ def dashboard_for_user(user, *, by: str = "team", filters: dict | None = None,
     org = user.organisation_id
     with transaction.atomic():
         teams_qs = Team.objects.filter(unit__organisation_id=org)
-        if user.role == Role.TEAM_LEADER:
+        limited = policy.aggregates_limited_to_teams(user)
+        if limited:
             teams_qs = teams_qs.filter(members=user)
         teams = {str(pk): name for pk, name in teams_qs.order_by("name").values_list("id", "name")}
         kept = organisation_series(org)
         series = kept.series
-        if user.role == Role.TEAM_LEADER and len(series):
+        if limited and len(series):
             series = series.loc[series["team_id"].astype(str).isin(teams)]
         series = dashboards.with_period(series)
         first_day = kept.first_day or timezone.localdate()
@@ -138,12 +136,11 @@ class CaseworkerFigures:
     members: list[tuple[int, str]] = field(default_factory=list)  # whom a leader may open
 
 
-OWN_FIGURES_ROLES = {Role.CASEWORKER, Role.TEAM_LEADER}
+OWN_FIGURES_ROLES = policy.OWN_FIGURES_ROLES
 
 
 def leader_may_open(user) -> bool:
-    return (user.role == Role.TEAM_LEADER and user.organisation is not None
-            and user.organisation.leaders_see_caseworker_figures)
+    return policy.opens_caseworkers_figures(user)
 
 
 def caseworker_figures_for_user(user, caseworker_id: int | None = None, *,
@@ -155,8 +152,7 @@ def caseworker_figures_for_user(user, caseworker_id: int | None = None, *,
     from fokus.accounts.models import User
 
     asked = {"caseworker": caseworker_id}
-    if not (user.is_authenticated and user.is_active and user.organisation_id
-            and user.role in OWN_FIGURES_ROLES):
+    if not policy.sees_own_figures(user):
         _refuse(user, purpose, asked)
     members: list[tuple[int, str]] = []
     if leader_may_open(user):

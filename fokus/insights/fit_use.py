@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 
-from fokus.accounts.models import Role
+from fokus.accounts import policy
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Meeting, Team
@@ -98,7 +98,7 @@ def fit_use_for_user(user, *, purpose: str = "FIT use") -> FitUse:
     min_size = min_group_size()
     with transaction.atomic():
         teams = Team.objects.filter(unit__organisation_id=org)
-        if user.role == Role.TEAM_LEADER:
+        if policy.aggregates_limited_to_teams(user):
             teams = teams.filter(members=user)
         names = dict(teams.values_list("id", "name"))
         key = "fokus:fit-use:" + hashlib.sha256(repr(
@@ -106,9 +106,9 @@ def fit_use_for_user(user, *, purpose: str = "FIT use") -> FitUse:
         months, team_rows = cache.get_or_set(key, lambda: _counts(org, names, min_size),
                                              CACHE_SECONDS)
         record(user, AccessAction.LIST, "fit_use", purpose=purpose,
-               detail={"teams": sorted(names), "pseudonymised": user.role == Role.ANALYST})
+               detail={"teams": sorted(names), "pseudonymised": policy.pseudonymised_only(user)})
     reasons = sorted({k for t in team_rows for k in t.missing})
-    return FitUse(months, team_rows, min_size, user.role == Role.ANALYST, reasons)
+    return FitUse(months, team_rows, min_size, policy.pseudonymised_only(user), reasons)
 
 
 def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]:

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from fokus.accounts.models import Role
+from fokus.accounts import policy
 from fokus.cases import access
 from fokus.insights.caseload import CaseloadForm, caseload_for_user, team_members_for
 from fokus.insights.graph import SIZES, case_graph, faces_timeline
@@ -21,17 +21,19 @@ LATEST_RATINGS = 24
 
 @login_required
 def home(request):
-    """Where each role starts: an administrator configures (the configuration home,
-    with no case in it); everyone else starts on the caseload."""
-    if request.user.role == Role.ADMINISTRATOR and request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("insights:case_list")
+    """Where each role starts (fokus.accounts.policy.home_url_name): an administrator
+    configures (the configuration home, with no case in it); a department head starts on
+    the outcomes; everyone else on the caseload."""
+    return redirect(policy.home_url_name(request.user))
 
 
 @login_required
 def case_list(request):
     """The caseload, sorted by need (the start page); an analyst's pseudonymised list."""
     if not access.can_see_names(request.user):
+        home = policy.home_url_name(request.user)
+        if not policy.pseudonymised_only(request.user) and home != "insights:case_list":
+            return redirect(home)  # a department head's figures, an administrator's settings
         return render(request, "insights/case_list.html", {
             "pseudonymised_rows": access.list_pseudonymised_cases(request.user)})
     form = CaseloadForm(request.GET or None, members=team_members_for(request.user))
