@@ -172,6 +172,10 @@ MATRIX = {
     ("login", "GET"):                        row(PAGE,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, PAGE),
     ("logout", "GET"):                       row(NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, NO_GET),
     ("set_language", "GET"):                 row(HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, HOME),
+    # Research exports: the analyst's, of her organisation's projects; 404, logged, for
+    # everyone else (pseudonymised ratings, no name: nothing of the Berg case shows).
+    ("privacy:research_projects", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
+    ("privacy:research_download", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
     # Django's admin checks staff status itself; its index stands for all its pages here.
     ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   STAFF,  UNLOCK, STAFF),
 }
@@ -195,7 +199,17 @@ URL_KWARGS = {
     "ratings:link_send": lambda s: {"case_id": s.berg.pk},
     "ratings:meeting_cancel": lambda s: {"case_id": s.berg.pk, "meeting_id": s.empty_meeting.pk},
     "ratings:rate_by_link": lambda s: {"token": "forged-" + "x" * 36},
+    "privacy:research_download": lambda s: {"project_id": research_project(s).pk},
 }
+
+def research_project(scene):
+    """A research project of the organisation, for the analyst's download."""
+    from fokus.privacy.models import ResearchProject
+
+    project, _created = ResearchProject.objects.get_or_create(
+        organisation=scene.world.org, name="Følgeforskning", defaults={"purpose": "Trivsel"})
+    return project
+
 
 # The body of each POST: one that Bo's request stores (so a refusal is not a bad form).
 POST_DATA = {
