@@ -13,6 +13,9 @@ from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from fokus.audit.models import AccessLogEntry
 from fokus.cases import actions, cpr_keys
@@ -393,3 +396,33 @@ def test_the_migration_encrypts_the_clear_numbers_of_an_old_database(transaction
     finally:
         _migrate(latest)
     assert [Person.objects.get(pk=pk).cpr for pk in ids] == cprs
+
+
+# -- never in an error page or the admin's lists --------------------------------------
+
+def test_the_keys_are_hidden_on_a_debug_error_page():
+    from django.views.debug import SafeExceptionReporterFilter
+
+    safe = SafeExceptionReporterFilter().get_safe_settings()
+    for name in ("FOKUS_CPR_KEYS", "FOKUS_CPR_LOOKUP_KEY"):
+        assert safe[name] == SafeExceptionReporterFilter.cleansed_substitute
+
+
+def test_no_admin_page_lists_a_cpr_number():
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        if model is Person:
+            assert "cpr" not in model_admin.get_list_display(None)
+            assert "cpr" not in (model_admin.search_fields or ())
+
+
+@given(st.dates(datetime.date(1900, 1, 1), datetime.date(2036, 12, 31)), st.booleans(),
+       st.integers(0, 2**32))
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_any_valid_number_round_trips_and_its_hash_is_its_own(born, female, seed):
+    number = make_cpr(random.Random(seed), born, female)
+    token = crypto.encrypt(number)
+    assert number not in token and crypto.decrypt(token) == number
+    other = make_cpr(random.Random(seed + 1), born + datetime.timedelta(days=1), female)
+    assert crypto.lookup_hash(number) == crypto.lookup_hash(number) != crypto.lookup_hash(other)
