@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RetentionAction(models.TextChoices):
     ANONYMISE = "anonymise", _("Anonymise (ratings kept for statistics)")
-    DELETE = "delete", _("Delete")
+    DELETE = "delete", _("Delete the case")
 
 
 class RetentionPolicy(models.Model):

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('case_id', models.BigIntegerField(unique=True, verbose_name='case id')),
-                ('action', models.CharField(choices=[('anonymise', 'Anonymise (ratings kept for statistics)'), ('delete', 'Delete')], max_length=10, verbose_name='action')),
+                ('action', models.CharField(choices=[('anonymise', 'Anonymise (ratings kept for statistics)'), ('delete', 'Delete the case')], max_length=10, verbose_name='action')),
                 ('closed_on', models.DateField(verbose_name='closed')),
                 ('done_at', models.DateTimeField(auto_now_add=True, verbose_name='done')),
                 ('archive', models.CharField(max_length=300, verbose_name='archive folder')),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('keep_months', models.PositiveSmallIntegerField(default=60, help_text='How many months after a case is closed its data is kept before the retention job anonymises or deletes it.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1200)], verbose_name='kept after closing (months)')),
-                ('action', models.CharField(choices=[('anonymise', 'Anonymise (ratings kept for statistics)'), ('delete', 'Delete')], default='anonymise', help_text='Anonymise: names, CPR numbers and free-text notes are removed, a birth date becomes a birth year, the ratings stay for statistics. Delete: the case and everything in it is deleted.', max_length=10, verbose_name='then')),
+                ('action', models.CharField(choices=[('anonymise', 'Anonymise (ratings kept for statistics)'), ('delete', 'Delete the case')], default='anonymise', help_text='Anonymise: names, CPR numbers and free-text notes are removed, a birth date becomes a birth year, the ratings stay for statistics. Delete: the case and everything in it is deleted.', max_length=10, verbose_name='then')),
                 ('archive_allows_deletion', models.BooleanField(default=False, help_text='Set this only after the municipality has checked its archive rules (arkivloven, Rigsarkivets bevaringsbestemmelser). Without it, only anonymisation runs.', verbose_name="the State Archives' rules allow deletion")),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='retention_policy', to='cases.organisation', verbose_name='organisation')),
