@@ -312,3 +312,69 @@ if PRODUCTION:
                 f"{_name} (or {_name}_FILE) must be set in the production profile: the key "
                 "CPR numbers are encrypted with is kept outside the database "
                 "(docs/cpr-encryption.md)")
+
+
+# Web surface (issue 11): docs/web-surface.md.
+# - FOKUS_TRUSTED_PROXIES: the reverse proxies' addresses or networks (comma-separated,
+#   e.g. "10.0.0.5,10.1.0.0/24"). Only a request from one of them may say, in
+#   X-Forwarded-For and X-Forwarded-Proto, who the client is and whether it came by HTTPS;
+#   from anyone else those headers are removed first (TrustedProxyMiddleware).
+# - Every response of the application is Cache-Control: no-store (NoStoreMiddleware, after
+#   WhiteNoise, whose static files keep their long caching).
+# - A request with a control character in its query, form or JSON is refused (400).
+# - Rating-link guessing: FOKUS_LINK_GUESSES unknown or expired tokens from one address in
+#   FOKUS_LINK_GUESS_WINDOW_MINUTES, then 429 until the window has passed. The count is kept
+#   in Django's cache: with several worker processes it must be shared (FOKUS_CACHE).
+def _trusted_proxies(raw: list[str]) -> list[str]:
+    import ipaddress
+
+    for value in raw:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"FOKUS_TRUSTED_PROXIES: {value!r} is not an address or a network") from None
+    return raw
+
+
+FOKUS_TRUSTED_PROXIES = _trusted_proxies(env_list("FOKUS_TRUSTED_PROXIES"))
+if FOKUS_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+MIDDLEWARE.insert(0, "fokus.lib.middleware.TrustedProxyMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+                  "fokus.lib.middleware.NoStoreMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "fokus.lib.middleware.ControlCharacterMiddleware")
+AXES_CLIENT_IP_CALLABLE = "fokus.lib.middleware.axes_client_ip"
+FOKUS_LINK_GUESSES = _env_positive_int("FOKUS_LINK_GUESSES", 20)
+FOKUS_LINK_GUESS_WINDOW_MINUTES = _env_positive_int("FOKUS_LINK_GUESS_WINDOW_MINUTES", 10)
+# FOKUS_CACHE: "" (each process its own memory: the demo's one process), "database" (a
+# table shared by every process; run `fokus createcachetable` once) or a redis:// URL.
+FOKUS_CACHE = env_str("FOKUS_CACHE", "")
+if FOKUS_CACHE == "database":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "fokus_cache"}}
+elif FOKUS_CACHE.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": FOKUS_CACHE}}
+elif FOKUS_CACHE:
+    raise ImproperlyConfigured("FOKUS_CACHE must be empty, 'database' or a redis:// URL")
+# No link token and no query string in a server log: runserver's access lines
+# (django.server), Django's request errors (django.request, django.security) name the
+# route with its text arguments redacted, without the query (fokus/lib/logging.py).
+LOGGING.setdefault("filters", {})["fokus_redact_paths"] = {
+    "()": "fokus.lib.logging.RedactPathsFilter"}
+for _logger in ("django.server", "django.request", "django.security.csrf",
+                "django.security.DisallowedHost", "django.security.SuspiciousOperation"):
+    LOGGING["loggers"].setdefault(_logger, {}).setdefault("filters", []).append(
+        "fokus_redact_paths")
+# ...and on the console handler, for whatever else reaches it (django.security.*).
+LOGGING["handlers"]["console"].setdefault("filters", []).append("fokus_redact_paths")
+LOGGING["loggers"]["django.server"].update({
+    "handlers": ["django.server"], "level": "INFO", "propagate": False})
+LOGGING["handlers"].setdefault("django.server", {
+    "level": "INFO", "class": "logging.StreamHandler", "formatter": "django.server"})
+LOGGING.setdefault("formatters", {}).setdefault("django.server", {
+    "()": "django.utils.log.ServerFormatter",
+    "format": "[{server_time}] {message}", "style": "{"})
+# (end of "Web surface (issue 11)")

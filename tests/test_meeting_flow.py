@@ -207,15 +207,18 @@ def test_a_rating_kept_on_the_device_is_delivered_after_the_caseworker_unlocked(
 
 def test_a_step_is_stored_once_whatever_key_each_press_sends(world, client):
     """The key belongs to the person's step of the hand-over: a second press, a reload
-    or a retry of the same step, even with a key of its own, finds the stored rating."""
+    or a retry of the same step, even with a key of its own, finds the stored rating;
+    other answers for a stored step are refused (409), not acknowledged and dropped."""
     meeting = _start(client, world)
     c, m = world.child.pk, world.mother.pk
     _hand_over(client, world, meeting, [f"outcome-{c}-{c}", f"outcome-{m}-{m}"])
     first = _submit(client, 0, ["6.3", "7.0", "5.5", "8.1"])
-    again = _submit(client, 0, ["1.0", "1.0", "1.0", "1.0"])  # another press, another key
+    again = _submit(client, 0, ["6,3", "7", "5.5", "8.1"])  # another press, another key
     assert first.status_code == 201 and again.status_code == 200
     assert again.json() == {"status": "saved", "id": first.json()["id"], "already": True,
                             "message": "Already saved"}
+    other = _submit(client, 0, ["1.0", "1.0", "1.0", "1.0"])  # issue 11: no silent loss
+    assert other.status_code == 409 and other.json()["status"] == "conflict"
     rating = Rating.objects.get()
     assert str(rating.total) == "26.9"
     # The next person's step is a step of its own.

@@ -70,7 +70,8 @@ def test_closed_cases_are_hidden_unless_asked_for(world, login):
 def test_the_case_page_shows_people_interventions_meetings_and_ratings(world, login):
     actions.add_intervention(world.anna, world.hansen, type="bl32_2", provider="Familiehuset",
                              start=datetime.date(2025, 3, 1), expected_duration_weeks=26)
-    actions.record_meeting(world.anna, world.hansen, held_on=datetime.date(2025, 3, 3),
+    actions.record_meeting(world.anna, world.hansen,  # a date after the case's opening
+                           held_on=world.hansen.opened_on + datetime.timedelta(days=2),
                            kind="home_visit", participants=[world.child, world.mother],
                            note="Vi talte om skolen.")
     world.rate(world.mother, "ORS", ["6.4", "7.1", "3.0", "10"])

@@ -6,6 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fokus.audit.actions import record
@@ -55,6 +56,9 @@ def add_person(user, case: Case, *, first_name: str, role: str, last_name: str =
         errors["birth_date"] = [_("Give a birth date, or the birth year if the date is unknown.")]
     if birth_date and birth_date > timezone.localdate():
         errors["birth_date"] = [_("The birth date is in the future.")]
+    if birth_date is None and birth_year is not None and (
+            not isinstance(birth_year, int) or birth_year > timezone.localdate().year):
+        errors["birth_year"] = [_("The birth year is in the future.")]
     if errors:
         raise ValidationError(errors)
     person = Person(case=case, first_name=first_name.strip(), last_name=last_name.strip(),
@@ -80,12 +84,49 @@ def add_intervention(user, case: Case, *, type: str, start: datetime.date, provi
     return intervention
 
 
+# Plausible dates (issue 11): a meeting or a rating lies on or after the case's opening
+# and the birth of everyone in it, and not more than MEETING_DAYS_AHEAD days ahead (a
+# tablet's clock or a time zone; a rating itself is never in the future).
+MEETING_DAYS_AHEAD = 1
+
+
+def born_by(person: Person, day: datetime.date) -> bool:
+    """Whether the person was born on or before `day` (by the year, when only the year
+    of birth is known)."""
+    if person.birth_date:
+        return person.birth_date <= day
+    return person.birth_year is None or person.birth_year <= day.year
+
+
+def date_problems(case: Case, day, *, persons=(), days_ahead: int = 0) -> list[str]:
+    """What makes a meeting's or a rating's date implausible, in the person's language
+    (an empty list when it is plausible)."""
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        return [_("Enter a valid date.")]
+    problems = []
+    latest = timezone.localdate() + datetime.timedelta(days=days_ahead)
+    if day > latest:
+        problems.append(_("The date is in the future.") if days_ahead == 0 else
+                        _("The date is more than a day in the future."))
+    if case.opened_on and day < case.opened_on:
+        problems.append(_("The date is before the case was opened (%(date)s).") % {
+            "date": date_format(case.opened_on, "SHORT_DATE_FORMAT")})
+    for person in persons:
+        if not born_by(person, day):
+            problems.append(_("The date is before %(name)s was born.") % {
+                "name": person.first_name})
+    return problems
+
+
 @transaction.atomic
 def record_meeting(user, case: Case, *, held_on: datetime.date, kind: str, participants=(),
                    note: str = "") -> Meeting:
     foreign = [p for p in participants if p.case_id != case.pk]
     if foreign:
         raise ValidationError({"participants": [_("Only people in this case can take part.")]})
+    problems = date_problems(case, held_on, persons=participants, days_ahead=MEETING_DAYS_AHEAD)
+    if problems:
+        raise ValidationError({"held_on": problems})
     meeting = Meeting(case=case, held_on=held_on, kind=kind, note=note, caseworker=user)
     meeting.full_clean()
     meeting.save()

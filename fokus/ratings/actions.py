@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
+from fokus.cases.actions import MEETING_DAYS_AHEAD, born_by
 from fokus.cases.models import Case, Meeting, Person
 from fokus.instruments.access import has_licence
 from fokus.instruments.models import Instrument, ItemType, Measures
@@ -67,10 +68,18 @@ def active_instruments(*, group: bool = False, measures: str | None = None) -> l
 
 
 def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: Person,
-                 rated_on: datetime.date, answers: list, total=None) -> tuple[list[Decimal], Decimal]:
+                 rated_on: datetime.date, answers: list, total=None,
+                 days_ahead: int = 0) -> tuple[list[Decimal], Decimal]:
     """Check a rating; return the item values and total, or raise ValidationError
-    with every problem in the person's language."""
+    with every problem in the person's language. The date lies between the births of the
+    person rated and the rater and today (`days_ahead`: a rating taken at a meeting dated
+    tomorrow, which cases.actions.record_meeting allows). The case's opening bounds it
+    where a person gives the date: the paper form (PaperRatingForm.clean) and the meeting
+    (cases.actions.record_meeting), whose date a family-screen rating takes; a link's
+    rating is dated today."""
     errors: list[str] = []
+    if not isinstance(rated_on, datetime.date) or isinstance(rated_on, datetime.datetime):
+        raise ValidationError(_("Enter a valid date."))
     if person.case_id != case.pk or rater.case_id != case.pk:
         errors.append(_("The person rated and the rater must both belong to this case."))
     if not instrument.active:
@@ -79,10 +88,13 @@ def check_rating(case: Case, *, instrument: Instrument, person: Person, rater: P
         errors.append(_(
             "Your organisation has not recorded a licence for %(code)s. An administrator "
             "records the licence before the instrument can be used.") % {"code": instrument.code})
-    if rated_on > timezone.localdate():
+    if rated_on > timezone.localdate() + datetime.timedelta(days=days_ahead):
         errors.append(_("The date of the rating is in the future."))
+    if rater.pk != person.pk and not born_by(rater, rated_on):
+        errors.append(_("The rating is dated before %(name)s was born.") % {
+            "name": rater.first_name})
     age = person.age_on(rated_on)
-    if age < 0:
+    if age < 0 or not born_by(person, rated_on):
         errors.append(_("The rating is dated before %(name)s was born.") % {"name": person.first_name})
     elif not instrument.fits_age(age):
         fitting = suggest_instrument(instrument.measures, age, group=instrument.group_session)
@@ -149,15 +161,18 @@ def record_rating(user, case: Case, *, instrument: Instrument, person: Person, r
             raise ValidationError(_("The submission key is not valid.")) from exc
         existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_submission(existing, case), False
+            return _same_submission(existing, case, instrument=instrument, person=person,
+                                    rater=rater, meeting=meeting, answers=answers), False
     if meeting is not None and meeting.case_id != case.pk:
         raise ValidationError(_("The meeting belongs to another case."))
     if meeting is not None and meeting.is_cancelled:
         # A rating still on its way from a device after its meeting was cancelled is
         # kept (never lost), as a rating of its day without a meeting.
         meeting = None
-    values, item_sum = check_rating(case, instrument=instrument, person=person, rater=rater,
-                                    rated_on=rated_on, answers=answers, total=total)
+    values, item_sum = check_rating(
+        case, instrument=instrument, person=person, rater=rater, rated_on=rated_on,
+        answers=answers, total=total,
+        days_ahead=MEETING_DAYS_AHEAD if meeting is not None and rated_on == meeting.held_on else 0)
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
@@ -176,14 +191,48 @@ def record_rating(user, case: Case, *, instrument: Instrument, person: Person, r
         # Two deliveries of the same submission raced: the other one stored it.
         existing = Rating.objects.filter(idempotency_key=idempotency_key).first()
         if idempotency_key and existing is not None:
-            return _same_submission(existing, case), False
+            return _same_submission(existing, case, instrument=instrument, person=person,
+                                    rater=rater, meeting=meeting, answers=answers), False
         raise
     return rating, True
 
 
-def _same_submission(existing: Rating, case: Case) -> Rating:
-    if existing.case_id != case.pk:
-        raise ValidationError(_("The submission key is not valid."))
+class SubmissionConflict(ValidationError):
+    """The idempotency key was stored before with another rating: another case, person,
+    rater, meeting, instrument or other answers. Nothing is stored or changed (409): a
+    retry is answered as the first time only when it is the very same submission."""
+
+
+def _conflict() -> SubmissionConflict:
+    return SubmissionConflict(_(
+        "This submission was already saved with other answers or for another person, so it "
+        "was not saved again and nothing was changed. Reload the page to see what is saved."))
+
+
+def same_answers(existing: Rating, answers: list) -> bool:
+    """Whether answers (as sent) are the stored rating's, item by item."""
+    stored = [a.value for a in existing.answers.order_by("item__position")]
+    if not isinstance(answers, (list, tuple)) or len(answers) != len(stored):
+        return False
+    try:
+        given = [parse_score(raw).quantize(TENTH) for raw in answers]
+    except (InvalidOperation, ValueError, TypeError):
+        return False
+    return given == [Decimal(v).quantize(TENTH) for v in stored]
+
+
+def _same_submission(existing: Rating, case: Case, *, instrument: Instrument, person: Person,
+                     rater: Person, meeting: Meeting | None, answers: list) -> Rating:
+    """The stored rating, when this is the same submission again; else SubmissionConflict."""
+    # A rating that arrived after its meeting was cancelled was kept without the meeting.
+    meeting_id = None if meeting is None or meeting.is_cancelled else meeting.pk
+    if (existing.case_id != case.pk or existing.person_id != person.pk
+            or existing.rater_id != rater.pk or existing.instrument_id != instrument.pk
+            or (existing.meeting_id != meeting_id
+                and not (existing.meeting_id is None and meeting is not None
+                         and meeting.is_cancelled))
+            or not same_answers(existing, answers)):
+        raise _conflict()
     return existing
 
 
@@ -324,9 +373,12 @@ def record_link_rating(token: str, *, answers: list,
         if link is None:
             raise links.LinkRefused("unknown")
         if link.used_at is not None:
-            # A retry of the very submission that used the link is answered, not refused.
+            # A retry of the very submission that used the link is answered, not refused;
+            # the same key with other answers is a conflict (409), and changes nothing.
             if (idempotency_key and link.rating is not None
                     and str(link.rating.idempotency_key) == str(idempotency_key)):
+                if not same_answers(link.rating, answers):
+                    raise _conflict()
                 return link.rating, False
             raise links.LinkRefused("used", link)
         if link.expires_at <= timezone.now():
@@ -338,7 +390,7 @@ def record_link_rating(token: str, *, answers: list,
         )
         if not created:
             # The key was stored before, but not through this link: not this link's rating.
-            raise ValidationError(_("The submission key is not valid."))
+            raise _conflict()
         link.used_at = timezone.now()
         link.rating = rating
         link.reminder_address = ""  # answered: no reminder
@@ -356,6 +408,14 @@ def record_refused_link(user, refused) -> None:
     record(user if getattr(user, "is_authenticated", False) else None, AccessAction.DENIED,
            "rating_link", link.pk if link else None, case_id=link.case_id if link else None,
            person_id=link.person_id if link else None, purpose=refused.reason)
+
+
+@transaction.atomic
+def record_link_guessing_throttled(user) -> None:
+    """An address used up its guesses of rating-link tokens (fokus.ratings.links): logged
+    once per window, without the address or any token."""
+    record(user if getattr(user, "is_authenticated", False) else None, AccessAction.DENIED,
+           "rating_link", purpose="guessing throttled")
 
 
 @transaction.atomic

@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from fokus.instruments.languages import family_languages
 from fokus.instruments.models import Measures
-from fokus.lib.forms import DateInput
+from fokus.lib.forms import DateInput, FokusForm
 from fokus.lib.i18n import current_language
 
 
-class PaperRatingForm(forms.Form):
+class PaperRatingForm(FokusForm):
     person = forms.TypedChoiceField(label=_("Who is rated"), coerce=int)
     rater = forms.TypedChoiceField(
         label=_("Who rated"), coerce=int,
@@ -27,6 +27,7 @@ class PaperRatingForm(forms.Form):
         """`wording`: the instrument's wording in the page's language
         (fokus.instruments.wording), for each item's label, text and the words at its ends."""
         super().__init__(*args, **kwargs)
+        self.case = case
         people = [(p.pk, f"{p.full_name} ({p.get_role_display()})") for p in case.persons.all()]
         self.fields["person"].choices = people
         self.fields["rater"].choices = people
@@ -50,6 +51,20 @@ class PaperRatingForm(forms.Form):
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
 
+    def clean(self):
+        """The date between the case's opening (and the births of both persons) and
+        today; ratings.actions.check_rating checks it again."""
+        from fokus.cases.actions import date_problems
+
+        data = super().clean()
+        if data.get("rated_on"):
+            persons = {p.pk: p for p in self.case.persons.all()}
+            chosen = [persons[pk] for pk in dict.fromkeys([data.get("person"), data.get("rater")])
+                      if pk in persons]
+            for problem in date_problems(self.case, data["rated_on"], persons=chosen):
+                self.add_error("rated_on", problem)
+        return data
+
     def answers(self) -> list[str]:
         return [self.cleaned_data[f"item{item.position}"] for item in self.items]
 
@@ -61,7 +76,7 @@ def _number(value) -> str:
 PRIVATE_OPTION_AGE = 13
 
 
-class MeetingStartForm(forms.Form):
+class MeetingStartForm(FokusForm):
     held_on = forms.DateField(label=_("Date of the meeting"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind of meeting"))
     present = forms.TypedMultipleChoiceField(
@@ -77,6 +92,7 @@ class MeetingStartForm(forms.Form):
         from fokus.cases.models import MeetingKind, PersonRole
 
         super().__init__(*args, **kwargs)
+        self.case = case
         self.fields["held_on"].initial = timezone.localdate()
         self.fields["kind"].choices = MeetingKind.choices
         self.fields["kind"].initial = MeetingKind.HOME_VISIT
@@ -95,6 +111,20 @@ class MeetingStartForm(forms.Form):
                 choices=family_languages(), initial=current_language(), required=False)
             self.language_fields.append(name)
 
+    def clean(self):
+        """The date between the case's opening (and the births of those present) and
+        tomorrow; cases.actions.record_meeting checks it again."""
+        from fokus.cases.actions import MEETING_DAYS_AHEAD, date_problems
+
+        data = super().clean()
+        if data.get("held_on"):
+            present = set(data.get("present") or ())
+            persons = [p for p in self.case.persons.all() if p.pk in present]
+            for problem in date_problems(self.case, data["held_on"], persons=persons,
+                                         days_ahead=MEETING_DAYS_AHEAD):
+                self.add_error("held_on", problem)
+        return data
+
     @property
     def language_bound_fields(self):
         return [self[name] for name in self.language_fields]
@@ -105,7 +135,7 @@ class MeetingStartForm(forms.Form):
                 for pk in self.cleaned_data["present"]}
 
 
-class RatingLinkForm(forms.Form):
+class RatingLinkForm(FokusForm):
     CHANNELS = [("email", _("E-mail")), ("sms", _("SMS"))]
 
     rater = forms.TypedChoiceField(label=_("Send to"), coerce=int)
@@ -146,6 +176,6 @@ class RatingLinkForm(forms.Form):
         return data
 
 
-class UnlockForm(forms.Form):
+class UnlockForm(FokusForm):
     password = forms.CharField(label=_("Your password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 
 from django.conf import settings
@@ -167,3 +168,56 @@ def send_link(link, address: str, url: str | None, *, reminder: bool = False) ->
         EmailMessage(subject, text, sender_address(link.case.organisation), [address]).send()
     else:
         sms_sender().send(address, text)
+
+
+# Guessing tokens (issue 11): an address that tries FOKUS_LINK_GUESSES unknown or expired
+# tokens within FOKUS_LINK_GUESS_WINDOW_MINUTES is refused (429) without a lookup until
+# that window, counted from its first miss, has passed. The count lives in Django's cache
+# (shared by every process in production: settings.FOKUS_CACHE), under a keyed hash of the
+# address, never the address itself. A used link opened again is not a guess.
+GUESSED = ("unknown", "expired")
+
+
+def _guess_key(address: str) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:link-guess:{address}".encode()).hexdigest()
+    return f"fokus:link-guesses:{digest[:32]}"
+
+
+def _guess_window() -> int:
+    return int(settings.FOKUS_LINK_GUESS_WINDOW_MINUTES) * 60
+
+
+def guessing_blocked(address: str) -> bool:
+    """True while the address has used up its guesses in the current window."""
+    from django.core.cache import cache
+
+    entry = cache.get(_guess_key(address))
+    if not entry:
+        return False
+    count, started = entry
+    return count >= settings.FOKUS_LINK_GUESSES and started + _guess_window() > time.time()
+
+
+def count_guess(address: str) -> bool:
+    """Count a miss (an unknown or expired token) from the address. Returns True when
+    this miss used up the last guess (the moment to log the throttling once)."""
+    from django.core.cache import cache
+
+    key, now, window = _guess_key(address), time.time(), _guess_window()
+    entry = cache.get(key)
+    if not entry or entry[1] + window <= now:
+        entry = (0, now)
+    count, started = entry[0] + 1, entry[1]
+    # The entry ends with its window (set, not incr: the database cache's incr would
+    # give it the default timeout).
+    cache.set(key, (count, started), timeout=max(1, int(started + window - now) + 1))
+    return count == settings.FOKUS_LINK_GUESSES
+
+
+def guess_wait_minutes(address: str) -> int:
+    from django.core.cache import cache
+
+    entry = cache.get(_guess_key(address))
+    if not entry:
+        return 0
+    return max(1, int((entry[1] + _guess_window() - time.time()) // 60) + 1)

@@ -27,6 +27,11 @@ def bad_request(messages) -> JsonResponse:
     return JsonResponse({"status": "refused", "errors": list(messages)}, status=400)
 
 
+def conflict(exc) -> JsonResponse:
+    """409: the submission's key was stored before with another rating; nothing changed."""
+    return JsonResponse({"status": "conflict", "errors": list(exc.messages)}, status=409)
+
+
 def unreadable() -> JsonResponse:
     return bad_request([_("The submission could not be read.")])
 

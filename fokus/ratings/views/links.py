@@ -13,17 +13,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fokus.cases import access
+from fokus.lib.middleware import client_ip
 from fokus.ratings import actions, kiosk, links
 from fokus.ratings.access import get_link_by_token
 from fokus.ratings.forms import RatingLinkForm
-from fokus.ratings.views.common import bad_request, parse_key, parse_submission, unreadable
+from fokus.ratings.views.common import (
+    bad_request,
+    conflict,
+    parse_key,
+    parse_submission,
+    unreadable,
+)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_send(request, case_id: int):
     """Send a person a one-time link to rate on their own phone."""
-    case = access.get_case_for_user(request.user, case_id, purpose="rating link")
+    case = access.get_case_for_user(request.user, case_id, purpose="rating link",
+                                    shown=access.all_persons)  # the form lists them
     form = RatingLinkForm(request.POST or None, case=case)
     if case.organisation.rating_link_reminder_hours:
         form.fields["address"].help_text = _(
@@ -76,15 +84,44 @@ def rate_by_link(request, token: str):
     first name; it says who asks (the municipality and the caseworker's first name),
     what the answers are for and who sees them. Never cached (Cache-Control: no-store),
     and the token never leaves in a Referer header."""
-    response = _submit(request, token) if request.method == "POST" else _page(request, token)
+    address = client_ip(request)
+    if links.guessing_blocked(address):
+        response = _throttled(request, address)
+    elif request.method == "POST":
+        response = _submit(request, token, address)
+    else:
+        response = _page(request, token, address)
     response["Referrer-Policy"] = "no-referrer"
     return response
 
 
-def _page(request, token: str):
+def _throttled(request, address: str):
+    """429: too many unknown or expired tokens from this address; no lookup is made."""
+    language = kiosk.step_language(request.GET.get("lang"))
+    with translation.override(language):
+        message = _("Too many links that do not work have been tried from this connection. "
+                    "Please wait %(minutes)s minutes and try again, or ask your caseworker "
+                    "for a new link. Nothing was saved.") % {
+            "minutes": links.guess_wait_minutes(address)}
+        if request.method == "POST":
+            response = JsonResponse({"status": "refused", "errors": [message]}, status=429)
+        else:
+            response = render(request, "ratings/link_throttled.html",
+                              {"message": message, "kiosk": True}, status=429)
+    response["Retry-After"] = str(links.guess_wait_minutes(address) * 60)
+    return response
+
+
+def _count_miss(request, refused, address: str) -> None:
+    if refused.reason in links.GUESSED and links.count_guess(address):
+        actions.record_link_guessing_throttled(request.user)
+
+
+def _page(request, token: str, address: str):
     try:
         link = get_link_by_token(token, request.user)
     except links.LinkRefused as exc:
+        _count_miss(request, exc, address)
         language = kiosk.step_language(request.GET.get("lang"))
         with translation.override(language):
             return render(request, "ratings/link_refused.html",
@@ -114,7 +151,7 @@ def asking(link) -> dict:
             "about_meeting": link.instrument.measures == Measures.ALLIANCE}
 
 
-def _submit(request, token: str):
+def _submit(request, token: str, address: str):
     """JSON: {"key": uuid, "answers": [...]} → 201 (stored), 200 (this very submission
     was stored before), 410 (the link is unknown, used or expired) or 400."""
     body = parse_submission(request)
@@ -126,8 +163,11 @@ def _submit(request, token: str):
                                                      idempotency_key=key)
     except links.LinkRefused as exc:
         actions.record_refused_link(request.user, exc)
+        _count_miss(request, exc, address)
         return JsonResponse({"status": "refused", "errors": [str(REFUSALS[exc.reason])]},
                             status=410)
+    except actions.SubmissionConflict as exc:
+        return conflict(exc)
     except ValidationError as exc:
         return bad_request(exc.messages)
     # No database ids in the answer: the page needs only to know that it is saved.

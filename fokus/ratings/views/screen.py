@@ -19,6 +19,7 @@ from fokus.ratings.forms import UnlockForm
 from fokus.ratings.models import RatingMode
 from fokus.ratings.views.common import (
     bad_request,
+    conflict,
     parse_key,
     parse_submission,
     saved,
@@ -107,6 +108,8 @@ def kiosk_submit(request):
             rater=step["rater"], rated_on=screen.meeting.held_on, answers=body["answers"],
             mode=RatingMode.TABLET, meeting=screen.meeting,
             idempotency_key=kiosk.step_key(grant, index))
+    except actions.SubmissionConflict as exc:
+        return conflict(exc)
     except ValidationError as exc:
         return bad_request(exc.messages)
     return saved(rating, created=created)

@@ -1,0 +1,91 @@
+"""No link token and no query string in a server log (issue 11).
+
+RedactPathsFilter rewrites the paths in a log record before any handler writes it:
+
+- runserver's access line (django.server: "GET /r/<token>/?lang=en HTTP/1.1") and
+  Django's request errors (django.request, django.security: "Not Found: /cases/…") name
+  the path with every text argument of its route replaced by "[redacted]" (a number,
+  such as a case id, stays: it names no one) and without the query string, which may
+  hold a name searched for;
+- a path that matches no route is written as "[unmatched path]" (a mistyped link may
+  hold a token or a name); a static file's path stays as it is.
+
+settings.LOGGING puts the filter on those loggers and on the root's console handler.
+A production server's own access log (gunicorn's, the proxy's) is outside Django:
+docs/web-surface.md says how to keep tokens and queries out of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import unquote
+
+REDACTED = "[redacted]"
+UNMATCHED = "[unmatched path]"
+_REQUEST_LINE = re.compile(r"^(?P<method>[A-Z]{3,10}) (?P<target>\S+)(?P<rest>(?: \S+)?)$")
+_QUERY = re.compile(r"(/[^\s\"'?]*)\?[^\s\"']*")
+
+
+def _static_prefix() -> str:
+    from django.conf import settings
+
+    url = "/" + str(getattr(settings, "STATIC_URL", "static/") or "static/").lstrip("/")
+    return url if url.endswith("/") else url + "/"
+
+
+def redact_path(target: str) -> str:
+    """A request's path as a log may show it: text route arguments redacted, no query."""
+    from django.urls import Resolver404, resolve
+
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:  # an absolute request target: keep only its path
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    if path.startswith(_static_prefix()) and ".." not in path:
+        return path
+    decoded = unquote(path)
+    try:
+        match = resolve(decoded)
+    except Resolver404:
+        return UNMATCHED
+    except Exception:  # noqa: BLE001 - a log line must never fail on an odd path
+        return UNMATCHED
+    secret = {str(v) for v in [*match.args, *match.kwargs.values()]
+              if not (isinstance(v, int) or str(v).isdigit())}
+    segments = [REDACTED if segment in secret else segment for segment in decoded.split("/")]
+    redacted = "/".join(segments)
+    if any(s and s in redacted.replace(REDACTED, "") for s in secret):  # spans segments
+        return f"[{match.view_name or 'route'}]"
+    return redacted
+
+
+def redact_text(text: str) -> str:
+    """A request line ("GET /path?q HTTP/1.1"), a bare path, or any text with paths
+    that carry a query string."""
+    line = _REQUEST_LINE.match(text)
+    if line:
+        return f"{line['method']} {redact_path(line['target'])}{line['rest']}"
+    if text.startswith("/"):
+        return redact_path(text)
+    return _QUERY.sub(lambda m: m.group(1) + "?" + REDACTED, text)
+
+
+class RedactPathsFilter(logging.Filter):
+    """Redacts paths in a record's message and arguments; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            if record.args:
+                if isinstance(record.args, tuple):
+                    record.args = tuple(redact_text(a) if isinstance(a, str) else a
+                                        for a in record.args)
+                elif isinstance(record.args, dict):
+                    record.args = {k: redact_text(v) if isinstance(v, str) else v
+                                   for k, v in record.args.items()}
+            if isinstance(record.msg, str):
+                record.msg = _QUERY.sub(lambda m: m.group(1) + "?" + REDACTED, record.msg)
+                if not record.args and record.msg.startswith("/"):
+                    record.msg = redact_path(record.msg)
+        except Exception:  # noqa: BLE001 - a filter that fails would lose the log line
+            record.msg, record.args = "[log line withheld: it could not be redacted]", ()
+        return True
