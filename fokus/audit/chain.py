@@ -349,12 +349,16 @@ def prune_before(cutoff: datetime.datetime, *, months: int | None = None,
         plan = plan_prune(cutoff, using)
         if dry_run or plan.count == 0:
             return plan, None
-        deleted = _delete_entries_up_to_bypassing_the_guard(plan.last_seq, using)
-        detail = {"pruned": deleted, "from": utc_iso(plan.first_at),
+        # The summary first, chained to the head as it is (were every entry old, the
+        # chain would otherwise start again from GENESIS); then the old prefix goes.
+        detail = {"pruned": plan.count, "from": utc_iso(plan.first_at),
                   "to": utc_iso(plan.last_at), "last_seq": plan.last_seq,
                   "last_hash": plan.last_hash, "cutoff": utc_iso(cutoff)}
         if months is not None:
             detail["older_than_months"] = months
         summary = record(None, PRUNE_ACTION, "access_log", purpose="retention",
                          detail=detail)
+        deleted = _delete_entries_up_to_bypassing_the_guard(plan.last_seq, using)
+        if deleted != plan.count:  # cannot happen under the lock; never leave a lie
+            raise RuntimeError(f"pruning deleted {deleted} entries, planned {plan.count}")
     return plan, summary
