@@ -29,7 +29,7 @@ demo: venv
 	@echo "  anna   caseworker, Team Nord        bo     caseworker, Team Syd"
 	@echo "  lise   team leader, Team Nord       ali    analyst (no names)"
 	@echo "  dorte  department head (dashboards)  karen  FIT superuser"
-	@echo "  admin  administrator (configuration)"
+	@echo "  admin  administrator (configuration)  dpo    data protection officer (access log)"
 	@echo ""
 	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
 

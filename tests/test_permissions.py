@@ -94,6 +94,7 @@ SAVED = Expect(201, own=True)            # the family screen stores its own case
 REOPEN = Expect(302, to="insights:meeting", own=True)  # Anna's password: back to her meeting
 FIGURES = Expect(200, figures=True)      # the quarterly report: figures, no case
 DASH = Expect(302, to="insights:dashboard")  # a department head's start: the figures
+DPO_HOME = Expect(302, to="privacy:home")  # the DPO's start: the access log
 BOARD = Expect(302, to="insights:board")  # to the persona's own team's board
 NO_TEAM = Expect(404)                    # no team, so no board: nothing of a case was asked
 
@@ -119,8 +120,8 @@ MATRIX = {
     ("ratings:meeting_cancel", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
     ("ratings:meeting_cancel", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
-    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  DASH,   CASES,  CONFIG, CASES,  UNLOCK, LOGIN),
-    ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   DASH,   PAGE,   CONFIG, PAGE,   UNLOCK, LOGIN),
+    ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  DASH,   CASES,  CONFIG, DPO_HOME, UNLOCK, LOGIN),
+    ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   DASH,   PAGE,   CONFIG, DPO_HOME, UNLOCK, LOGIN),
     ("insights:case", "GET"):                row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:case_graph_svg", "GET"):      row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:record", "GET"):              row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
@@ -176,6 +177,18 @@ MATRIX = {
     # everyone else (pseudonymised ratings, no name: nothing of the Berg case shows).
     ("privacy:research_projects", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
     ("privacy:research_download", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
+    # The DPO's pages (docs/dpo.md): the DPO's only; 404, logged, for everyone else. The
+    # DPO finds Emil Berg (POST), sees who read his data (his page names him; so does its
+    # CSV, and the PDF is his), and what Bo did (ids, no names: nothing of the Berg case).
+    ("privacy:home", "GET"):                 row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   UNLOCK, LOGIN),
+    ("privacy:home", "POST"):                row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, BERG,   UNLOCK, LOGIN),
+    ("privacy:dpo_user_pick", "GET"):        row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DPO_HOME, UNLOCK, LOGIN),
+    ("privacy:dpo_person", "GET"):           row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, BERG,   UNLOCK, LOGIN),
+    ("privacy:dpo_person_csv", "GET"):       row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, BERG,   UNLOCK, LOGIN),
+    ("privacy:dpo_person_pdf", "GET"):       row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, BERG,   UNLOCK, LOGIN),
+    ("privacy:dpo_user", "GET"):             row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   UNLOCK, LOGIN),
+    ("privacy:dpo_user_csv", "GET"):         row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   UNLOCK, LOGIN),
+    ("privacy:dpo_user_pdf", "GET"):         row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, FIGURES, UNLOCK, LOGIN),
     # Django's admin checks staff status itself; its index stands for all its pages here.
     ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   STAFF,  UNLOCK, STAFF),
 }
@@ -200,6 +213,12 @@ URL_KWARGS = {
     "ratings:meeting_cancel": lambda s: {"case_id": s.berg.pk, "meeting_id": s.empty_meeting.pk},
     "ratings:rate_by_link": lambda s: {"token": "forged-" + "x" * 36},
     "privacy:research_download": lambda s: {"project_id": research_project(s).pk},
+    "privacy:dpo_person": lambda s: {"person_id": s.emil.pk},
+    "privacy:dpo_person_csv": lambda s: {"person_id": s.emil.pk},
+    "privacy:dpo_person_pdf": lambda s: {"person_id": s.emil.pk},
+    "privacy:dpo_user": lambda s: {"user_id": s.world.bo.pk},
+    "privacy:dpo_user_csv": lambda s: {"user_id": s.world.bo.pk},
+    "privacy:dpo_user_pdf": lambda s: {"user_id": s.world.bo.pk},
 }
 
 def research_project(scene):
@@ -213,6 +232,7 @@ def research_project(scene):
 
 # The body of each POST: one that Bo's request stores (so a refusal is not a bad form).
 POST_DATA = {
+    "privacy:home": lambda s: {"name": "Emil"},  # the DPO's search: a POST, no name in a URL
     "insights:board": lambda s: {"case": s.berg.pk, f"c{s.berg.pk}-what": "Møde med skolen",
                                  f"c{s.berg.pk}-who_text": "Bo",
                                  f"c{s.berg.pk}-decided_on": timezone.localdate().isoformat()},

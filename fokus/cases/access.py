@@ -12,6 +12,7 @@ Who sees which cases is fokus.accounts.policy's (case_scope):
   pseudonymised rows, department heads figures).
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -46,20 +47,26 @@ def can_see_names(user) -> bool:
     return policy.sees_case_content(user)
 
 
-def get_case_for_user(user, case_id, *, purpose: str = "") -> Case:
-    """The case, if the user may see it; otherwise 404 (and the attempt is logged)."""
+def get_case_for_user(user, case_id, *, purpose: str = "",
+                      shown: Callable[[Case], Iterable[int]] | None = None) -> Case:
+    """The case, if the user may see it; otherwise 404 (and the attempt is logged).
+    `shown(case)`: the ids of the persons the page, file or answer shows, kept in the
+    entry's detail as {"person_ids": [...]} (for the DPO's "who has seen Oliver?")."""
     with transaction.atomic():
         case = cases_visible_to(user).filter(pk=parse_id(case_id)).select_related(
             "team", "organisation").first()
         if case is not None:
-            record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose)
+            record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose,
+                   detail=_persons_shown(case, shown))
             return case
     _record_denied(user, "case", case_id, purpose)
     raise Http404
 
 
-def get_case_detail_for_user(user, case_id, *, purpose: str = "case page") -> Case:
-    """The case with its people, interventions, meetings and ratings, prefetched."""
+def get_case_detail_for_user(user, case_id, *, purpose: str = "case page",
+                             shown: Callable[[Case], Iterable[int]] | None = None) -> Case:
+    """The case with its people, interventions, meetings and ratings, prefetched. The
+    entry names the persons shown: `shown(case)`, by default every person of the case."""
     with transaction.atomic():
         case = (
             cases_visible_to(user).filter(pk=parse_id(case_id))
@@ -73,10 +80,19 @@ def get_case_detail_for_user(user, case_id, *, purpose: str = "case page") -> Ca
         )
         if case is not None:
             record(user, AccessAction.READ, "case", case.pk, case_id=case.pk, purpose=purpose,
-                   detail={"person_ids": [p.pk for p in case.persons.all()]})
+                   detail=_persons_shown(case, shown or all_persons))
             return case
     _record_denied(user, "case", case_id, purpose)
     raise Http404
+
+
+def all_persons(case: Case) -> list[int]:
+    """Every person of the case (a page that names the family shows them all)."""
+    return [p.pk for p in case.persons.all()]
+
+
+def _persons_shown(case: Case, shown) -> dict:
+    return {"person_ids": sorted(set(shown(case)))} if shown is not None else {}
 
 
 def get_person_for_user(user, person_id, *, purpose: str = "") -> Person:

@@ -132,6 +132,7 @@ STAFF: list[tuple[str, str, str, str, int | None]] = [
     ("admin", "Pia", "Mortensen", Role.ADMINISTRATOR, None),
     ("dorte", "Dorte", "Vinther", Role.DEPARTMENT_HEAD, None),
     ("karen", "Karen", "Holst", Role.FIT_SUPERUSER, None),
+    ("dpo", "Dina", "Dahl", Role.DPO, None),  # the data protection officer: the access log
     ("mette", "Mette", "Bjerre", Role.TEAM_LEADER, 1),
     ("jens", "Jens", "Lykke", Role.TEAM_LEADER, 2),
     ("sofie", "Sofie", "Krogh", Role.CASEWORKER, 0),

@@ -190,6 +190,9 @@ def get_board_for_user(user, team_id, *, purpose: str = "team board",
         members = list(team.members.filter(is_active=True).order_by("first_name", "username"))
         record(user, AccessAction.LIST, "team_board", team.pk, purpose=purpose,
                detail={"team_id": team.pk, "case_ids": [row.case.pk for row in rows],
+                       # A row names the family and its children's lines: all its persons.
+                       "person_ids": sorted({p.pk for row in rows
+                                             for p in row.case.persons.all()}),
                        **({"page": shown.number} if shown.number > 1 else {})})
     return Board(team=team, rows=rows, members=members, n_open=len(found),
                  n_on_board=len(on_board), page=shown)

@@ -254,8 +254,12 @@ def caseload_for_user(user, filters: Filters | None = None, *, today: datetime.d
                  .select_related("team", "figures").prefetch_related("persons", "caseworkers")}
         rows = [_row(cases[e.pk], e, lang) for e in shown]
         record(user, AccessAction.LIST, "case", purpose=purpose,
-               detail={"case_ids": [row.case.pk for row in rows], "searched": bool(filters.q),
-                       # The search text may name a family: only that there was one is logged.
+               detail={"case_ids": [row.case.pk for row in rows],
+                       # A row names the family: every person of its case is shown.
+                       "person_ids": sorted({p.pk for row in rows for p in row.case.persons.all()}),
+                       # The criterion, for the DPO: the access log is the one place the
+                       # search text may go (never a URL or server log).
+                       **({"search": filters.q} if filters.q else {}),
                        "filters": {k: v for k, v in vars(filters).items()
                                    if k != "q" and v not in ("", None, False)},
                        **({"page": shown.number} if shown.number > 1 else {})})

@@ -46,7 +46,9 @@ def family_screen(grant: dict) -> FamilyScreen:
     user = kiosk.caseworker(grant)
     if user is None:
         raise Http404
-    case = case_access.get_case_for_user(user, grant["case"], purpose="family screen")
+    case = case_access.get_case_for_user(
+        user, grant["case"], purpose="family screen",
+        shown=lambda _case: [s[key] for s in grant["steps"] for key in ("person", "rater")])
     meeting = meeting_for(case, grant["meeting"])
     persons: dict[int, Person] = {p.pk: p for p in case.persons.all()}
     instruments = {i.code: i for i in Instrument.objects.prefetch_related("items")}
@@ -76,7 +78,8 @@ def get_link_by_token(token: str, user=None) -> RatingLink:
             refused = links.LinkRefused("expired", link)
         else:
             record(None, AccessAction.READ, "rating_link", link.pk, case_id=link.case_id,
-                   person_id=link.person_id, purpose="opened")
+                   person_id=link.person_id, purpose="opened",
+                   detail={"person_ids": sorted({link.person_id, link.rater_id})})
             return link
     record_refused_link(user, refused)
     raise refused

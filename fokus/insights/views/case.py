@@ -14,6 +14,7 @@ from fokus.insights.series import case_series
 from fokus.insights.signals import case_signals
 from fokus.insights.tasks import graph_keys, kept_svg
 from fokus.lib.i18n import current_language
+from fokus.ratings.models import Rating
 
 LATEST_MEETINGS = 10
 LATEST_RATINGS = 24
@@ -93,7 +94,8 @@ def case_graph_svg(request, case_id: int):
     kept (fokus.insights.tasks) is served when its key is the graph's key now (the
     case's inputs: a new rating changes it); otherwise the graph is drawn here and
     kept. Revalidated by ETag (the key): an unchanged graph is not sent again."""
-    case = access.get_case_for_user(request.user, case_id, purpose="case graph")
+    case = access.get_case_for_user(request.user, case_id, purpose="case graph",
+                                    shown=graph_persons)
     lang = current_language()
     size = "phone" if request.GET.get("size") == "phone" else "tablet"
     key = graph_keys(case.pk, case.organisation_id, lang)[size]  # before the case is read
@@ -109,9 +111,17 @@ def case_graph_svg(request, case_id: int):
     return response
 
 
+def graph_persons(case) -> list[int]:
+    """The persons a case graph shows (for the access log): each line's person rated
+    and rater, read without drawing (the kept picture is served unread)."""
+    pairs = Rating.objects.filter(case_id=case.pk).values_list("person_id", "rater_id")
+    return [pk for pair in pairs.distinct() for pk in pair]
+
+
 def _draw(user, case_id: int, lang: str, size: str) -> str:
     """The case graph drawn now (the picture only: no signals are needed to draw it)."""
-    case = access.get_case_detail_for_user(user, case_id, purpose="case graph")
+    case = access.get_case_detail_for_user(user, case_id, purpose="case graph",
+                                           shown=graph_persons)
     data = case_series(case)
     if not (data.outcome or data.alliance):
         raise Http404

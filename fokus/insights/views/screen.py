@@ -22,11 +22,18 @@ def _screen_graph(request, grant, keep, *, label: str, empty: str):
     user = kiosk.caseworker(grant)
     if user is None:
         raise Http404
-    case = access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph")
+    found = {}
+
+    def persons_shown(case):  # the entry names the persons of the lines shown, no others
+        found["data"] = case_series(case)
+        found["shown"] = only_series(found["data"], keep)
+        return series_persons(found["shown"])
+
+    access.get_case_detail_for_user(user, grant["case"], purpose="family screen graph",
+                                    shown=persons_shown)
     lang = current_language()
-    data = case_series(case)
+    data, shown = found["data"], found["shown"]
     tracks, _signals = case_signals(data, lang)
-    shown = only_series(data, keep)
     graph = None
     if shown.outcome or shown.alliance:
         # The family's words ("where most children who feel good are"), at the width
@@ -36,6 +43,12 @@ def _screen_graph(request, grant, keep, *, label: str, empty: str):
     return render(request, "insights/_screen_graph.html", {
         "graph": graph, "faces": faces_timeline(shown, lang), "empty": empty,
         "show_numbers": grant.get("show_numbers", False)})
+
+
+def series_persons(data) -> set[int]:
+    """Every person rated or rating in the series of a graph."""
+    return {pk for s in [*data.outcome, *data.alliance, *data.faces]
+            for pk in (s.person_id, s.rater_id)}
 
 
 def kiosk_graph(request, step: int):

@@ -26,7 +26,8 @@ from fokus.ratings.forms import MeetingStartForm
 def meeting_start(request, case_id: int):
     """Start a meeting: date, kind, who is present, and the language each person
     rates in (kept for the hand-over)."""
-    case = access.get_case_for_user(request.user, case_id, purpose="start meeting")
+    case = access.get_case_for_user(request.user, case_id, purpose="start meeting",
+                                    shown=access.all_persons)  # the form lists them
     form = MeetingStartForm(request.POST or None, case=case)
     # Who is present is proposed from the last meeting held (the caseworker changes it).
     last = (Meeting.objects.held().filter(case=case).order_by("-held_on", "-pk")

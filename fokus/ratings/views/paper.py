@@ -22,7 +22,8 @@ from fokus.ratings.models import RatingMode
 def paper_entry(request, case_id: int):
     """Type in a rating taken on paper: the measured cm per line, beside the wording
     the person read (instruction, item labels, the words at both ends)."""
-    case = access.get_case_for_user(request.user, case_id, purpose="paper entry")
+    case = access.get_case_for_user(request.user, case_id, purpose="paper entry",
+                                    shown=access.all_persons)  # the form lists them
     instruments = usable_instruments(case.organisation_id, timezone.localdate())
     chosen = request.POST.get("instrument") or request.GET.get("instrument") or "ORS"
     instrument = next((i for i in instruments if i.code == chosen), None)
