@@ -225,3 +225,15 @@ def test_the_analysts_pages_show_no_exact_date(rated, login, lang):
     page = client.get(reverse("insights:case_list")).content.decode()
     month = formats.date_format(rated.hansen.opened_on, "YEAR_MONTH_FORMAT")
     assert month in page
+
+
+def test_the_admin_creates_a_project_through_the_action(rated, login):
+    client = login(rated.admin)
+    response = client.post(reverse("admin:privacy_researchproject_add"), {
+        "organisation": rated.org.pk, "name": "Tidlig indsats", "purpose": "Effekt",
+        "active": "on"})
+    assert response.status_code == 302
+    project = ResearchProject.objects.get(name="Tidlig indsats")
+    assert project.created_by == rated.admin and len(project.secret) == 64
+    entry = AccessLogEntry.objects.get(object_type="research_project", action="create")
+    assert entry.object_id == str(project.pk) and project.secret not in str(entry.detail)

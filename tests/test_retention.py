@@ -123,9 +123,14 @@ def test_apply_archives_then_anonymises(closed, tmp_path, settings):
         assert "Mikkel" in reader.pages[0].extract_text()
 
     # Anonymised: no names, no CPR, birth year only, no free text; the ratings kept.
-    for person in Person.objects.filter(case_id=case_id):
-        assert person.first_name == "" and person.last_name == "" and person.cpr == ""
+    persons = list(Person.objects.filter(case_id=case_id).order_by("pk"))
+    assert [p.first_name for p in persons] == ["#1", "#2", "#3"]
+    for person in persons:
+        assert person.last_name == ""
         assert person.birth_date is None and person.birth_year is not None
+        for field in person._meta.concrete_fields:  # the CPR number and its lookup hash
+            if field.name.startswith("cpr"):
+                assert not getattr(person, field.attname), field.name
     assert Person.objects.get(pk=closed.child.pk).birth_year == years_ago(10).year
     case = Case.objects.get(pk=case_id)
     assert case.family_name == "" and "2025-0001" not in case.reference
@@ -221,3 +226,38 @@ def test_task_wraps_the_run(closed, tmp_path, settings):
     _policy(closed)
     result = retention.apply_retention.call(closed.org.pk)
     assert result["done"] == 1 and result["not_yet_due"] == 1
+
+
+def test_the_admin_refuses_deletion_without_the_flag_with_a_message(closed, login):
+    from django.urls import reverse
+
+    client = login(closed.admin)
+    url = reverse("admin:privacy_retentionpolicy_add")
+    response = client.post(url, {"organisation": closed.org.pk, "keep_months": 12,
+                                 "action": "delete"})
+    assert response.status_code == 200
+    assert "Rigsarkivets regler" in response.content.decode() or \
+        "State Archives" in response.content.decode()
+    assert not RetentionPolicy.objects.exists()
+    response = client.post(url, {"organisation": closed.org.pk, "keep_months": 12,
+                                 "action": "delete", "archive_allows_deletion": "on"})
+    assert response.status_code == 302
+    policy = RetentionPolicy.objects.get()
+    assert policy.effective_action == RetentionAction.DELETE
+    entry = AccessLogEntry.objects.get(object_type="retention_policy")
+    assert entry.user_id == closed.admin.pk and entry.action == "create"
+
+
+def test_anonymised_case_pages_still_open(closed, tmp_path, settings, login):
+    """The caseworker still sees the closed case, without names or notes."""
+    from django.urls import reverse
+
+    settings.FOKUS_ARCHIVE_DIR = str(tmp_path)
+    _policy(closed)
+    retention.run(closed.org, apply=True)
+    page = login(closed.anna).get(reverse("insights:case", args=[closed.hansen.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    for secret in ("Mikkel", "Sara", "Freja", "Familien Hansen", "2025-0001",
+                   "Mikkel fortalte", "Familiebehandling for"):
+        assert secret not in text

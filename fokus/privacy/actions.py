@@ -53,8 +53,10 @@ def save_research_project(user, project: ResearchProject) -> ResearchProject:
 
 # --- The retention job's writes (fokus.privacy.retention) -----------------------------
 
-# Free text about a family: removed on anonymisation.
-ANONYMOUS_NAME = ""
+def anonymous_name(n: int) -> str:
+    """A person's name after anonymisation: "#1", "#2", ... in the case (distinct, so
+    that the graph and the lists still tell the people apart; nothing of who they were)."""
+    return f"#{n}"
 
 
 def _blank_cpr_fields(person: Person) -> list[str]:
@@ -81,9 +83,10 @@ def anonymise_case(case: Case, *, closed_on, archive: str, manifest_sha256: str,
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("anonymise_case must run inside the case's transaction")
     person_ids = []
-    for person in Person.objects.select_for_update().filter(case=case):
-        person.first_name = ANONYMOUS_NAME
-        person.last_name = ANONYMOUS_NAME
+    for n, person in enumerate(Person.objects.select_for_update().filter(case=case)
+                               .order_by("pk"), start=1):
+        person.first_name = anonymous_name(n)
+        person.last_name = ""
         fields = ["first_name", "last_name", "birth_date", "birth_year",
                   *_blank_cpr_fields(person)]
         if person.birth_date is not None:
