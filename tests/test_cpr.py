@@ -61,3 +61,24 @@ def test_a_cpr_number_gives_the_birth_date_and_is_never_in_repr(world):
     assert person.birth_date == datetime.date(1961, 7, 7)
     assert "0707614285" not in repr(person) + str(person)
     assert person.cpr_masked == "070761-xxxx"
+
+
+def test_a_number_entered_in_the_form_is_stored_encrypted_and_found_by_it(world, login):
+    from django.db import connection
+    from django.urls import reverse
+
+    response = login(world.anna).post(reverse("cases:person_add", args=[world.hansen.pk]),
+                                      {"first_name": "Ib", "role": "father", "cpr": "070761-4285"})
+    assert response.status_code == 302
+    person = Person.objects.with_cpr("070761-4285").get()
+    assert (person.first_name, person.cpr, person.birth_date) == (
+        "Ib", "0707614285", datetime.date(1961, 7, 7))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cpr, cpr_lookup FROM cases_person WHERE id = %s", [person.pk])
+        stored = " ".join(cursor.fetchone())
+    assert "0707614285" not in stored and "070761-4285" not in stored
+    # The number is not in the access log either.
+    from fokus.audit.models import AccessLogEntry
+
+    assert not any("0707614285" in repr(vars(e)) or "070761-4285" in repr(vars(e))
+                   for e in AccessLogEntry.objects.all())
