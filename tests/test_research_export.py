@@ -122,6 +122,8 @@ def test_every_download_is_logged_with_project_and_rows(rated):
     assert entry.user_id == rated.ali.pk and entry.action == "list"
     assert entry.detail["research_project_id"] == project.pk
     assert entry.detail["n_rows"] == 11 and entry.detail["pseudonymised"] is True
+    assert entry.detail["person_ids"] == sorted(
+        [rated.child.pk, rated.mother.pk, rated.berg_child.pk])
     created = AccessLogEntry.objects.get(object_type="research_project", action="create")
     assert created.user_id == rated.admin.pk
 
@@ -221,6 +223,21 @@ def test_the_analysts_pages_show_no_exact_date(rated, login, lang):
         assert response.status_code == 200, name
         text = response.content.decode("utf-8-sig")
         assert _exact_dates(text, days) == [], name
+    # The files an analyst may take: the quarterly report (PDF) and the spreadsheet.
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    report = client.get(reverse("insights:report_pdf"))
+    assert report.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(report.content)).pages)
+    assert _exact_dates(text, days) == []
+    sheet = client.get(reverse("insights:dashboard_xlsx"))
+    assert sheet.status_code == 200
+    values = [c.value for ws in load_workbook(io.BytesIO(sheet.content)).worksheets
+              for r in ws.iter_rows() for c in r if c.value is not None]
+    assert _exact_dates(" ".join(map(str, values)), days) == []
+    assert not [v for v in values if isinstance(v, datetime.date)
+                and (v.date() if isinstance(v, datetime.datetime) else v) in days]
     # The list still says when, by month.
     page = client.get(reverse("insights:case_list")).content.decode()
     month = formats.date_format(rated.hansen.opened_on, "YEAR_MONTH_FORMAT")

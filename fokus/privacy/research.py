@@ -65,8 +65,14 @@ def _whole_years(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def research_rows(project: ResearchProject) -> pd.DataFrame:
-    """The project's rows (all text), without any logging: the caller logs."""
+def research_rows(project: ResearchProject, *, with_person_ids: bool = False):
+    """The project's rows (all text), without any logging: the caller logs. With
+    with_person_ids, (rows, the sorted real ids of the persons rated and raters)."""
+    rows, person_ids = _research_rows(project)
+    return (rows, person_ids) if with_person_ids else rows
+
+
+def _research_rows(project: ResearchProject) -> tuple[pd.DataFrame, list[int]]:
     from fokus.insights.management.commands._organisation_ratings import as_text
     from fokus.insights.management.commands.export import ratings_file
     from fokus.insights.ratings_frame import ratings_frame
@@ -75,7 +81,7 @@ def research_rows(project: ResearchProject) -> pd.DataFrame:
 
     organisation_id = project.organisation_id
     if not Rating.objects.filter(case__organisation_id=organisation_id).exists():
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=COLUMNS), []
     frame = ratings_frame(organisation_id, instruments=INSTRUMENTS)
     for name in ("team_id", "caseworker_id", "intervention", "rater"):
         frame[name] = as_text(frame[name])
@@ -113,8 +119,9 @@ def research_rows(project: ResearchProject) -> pd.DataFrame:
         out[name] = base[name].tolist()
     out["caseworker_id"] = [project_pseudonym(secret, "user", w) if w else ""
                             for w in base["caseworker_id"].tolist()]
+    shown = sorted({int(p) for p in person_ids} | {int(r) for r in frame["rater_id"]})
     return out.sort_values(["case_id", "person_id", "rater_id", "date", "instrument"],
-                           kind="stable")[COLUMNS].reset_index(drop=True)
+                           kind="stable")[COLUMNS].reset_index(drop=True), shown
 
 
 def data_dictionary() -> list[tuple[str, str, str]]:
@@ -194,10 +201,12 @@ def download_for_user(user, project_id) -> ResearchDownload:
     with transaction.atomic():
         project = projects_for(user).filter(pk=pk).first()
         if project is not None:
-            rows = research_rows(project)
+            rows, person_ids = research_rows(project, with_person_ids=True)
+            # The persons' real ids (in the log only): the DPO can tell a parent that her
+            # son's ratings were in a research export, pseudonymised.
             record(user, AccessAction.LIST, "rating", project.organisation_id, purpose=purpose,
                    detail={"research_project_id": project.pk, "n_rows": len(rows),
-                           "n_persons": int(rows["person_id"].nunique()),
+                           "n_persons": len(person_ids), "person_ids": person_ids,
                            "pseudonymised": True})
     if project is None:
         _denied(user, project_id, purpose)
