@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("fokus.ratings.urls")),
     path("", include("fokus.privacy.urls")),
     path("", include("fokus.signin.urls")),
+    path("", include("fokus.accounts.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

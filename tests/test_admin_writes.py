@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from fokus.accounts import actions as account_actions
 from fokus.accounts.admin import UserAdmin
-from fokus.accounts.models import Role, User
+from fokus.accounts.models import PendingGrant, Role, User
 from fokus.audit import changes
 from fokus.audit.admin_writes import ActionAdmin
 from fokus.audit.models import AccessLogEntry
@@ -99,6 +99,9 @@ def user_url(user) -> str:
 # --- a user's role: the must-show test of the issue ---------------------------------------
 
 def test_a_role_changed_in_the_admin_writes_who_changed_what(world, admin_client):
+    """Without the organisation's second-person rule the change takes effect at once."""
+    world.org.role_grants_need_approval = False
+    world.org.save()
     response = post_change(admin_client, user_url(world.anna), role=Role.TEAM_LEADER,
                            teams=[world.team_nord.pk, world.team_syd.pk], first_name="Anne")
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -115,6 +118,32 @@ def test_a_role_changed_in_the_admin_writes_who_changed_what(world, admin_client
     text = json.dumps(entry.detail)
     assert "Anne" not in text and "Anna" not in text  # a name only by its field
     assert "password" not in text and world.anna.password not in text
+
+
+def test_a_grant_of_case_data_waits_for_a_second_person(world, admin_client, mailoutbox,
+                                                        django_capture_on_commit_callbacks):
+    """The organisation's rule is on (the default): the rest of the change is saved, the
+    rights stay as they were, and the grant waits; Anna is told."""
+    world.anna.email = "anna@example.org"
+    world.anna.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_change(admin_client, user_url(world.anna), role=Role.TEAM_LEADER,
+                               teams=[world.team_nord.pk, world.team_syd.pk], first_name="Anne")
+    assert response.status_code == 302
+    anna = User.objects.get(pk=world.anna.pk)
+    assert (anna.first_name, anna.role) == ("Anne", Role.CASEWORKER)
+    assert list(anna.teams.all()) == [world.team_nord]
+    [grant] = PendingGrant.objects.all()
+    assert (grant.user, grant.requested_by, grant.role, grant.status) == (
+        anna, world.admin, Role.TEAM_LEADER, "pending")
+    assert {t.pk for t in grant.teams.all()} == {world.team_nord.pk, world.team_syd.pk}
+    [user_entry] = entries(object_type="user")
+    assert user_entry.detail["changed"] == ["first_name"]
+    [grant_entry] = entries(object_type="grant")
+    assert (grant_entry.action, grant_entry.username) == ("create", "admin")
+    assert grant_entry.detail["new"]["role"] == "team_leader"
+    assert [m.to for m in mailoutbox] == [["anna@example.org"], ["anna@example.org"]]
+    assert all("Admin" in m.body for m in mailoutbox)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -190,31 +219,74 @@ def test_a_team_of_another_organisation_is_refused(world, admin_client):
     assert not entries(object_type="user")
 
 
-def test_a_password_set_in_the_admin_is_logged_without_the_password(world, admin_client):
+def test_the_admin_has_no_page_that_sets_another_user_s_password(world, admin_client):
     url = f"/admin/accounts/user/{world.bo.pk}/password/"
     old_hash = world.bo.password
+    assert admin_client.get(url).status_code in (302, 404)
     response = admin_client.post(url, {"password1": "Ny-kode-til-Bo-2025",
                                        "password2": "Ny-kode-til-Bo-2025", "usable_password": "true"})
+    assert response.status_code in (302, 404)
+    world.bo.refresh_from_db()
+    assert world.bo.password == old_hash
+    assert "password" not in page_data(admin_client.get(user_url(world.bo)))
+    with pytest.raises(account_actions.RightsRefused):
+        account_actions.set_password(world.admin, world.bo, "Ny-kode-til-Bo-2025")
+
+
+def test_a_password_reset_is_sent_to_the_user_and_logged(world, admin_client, client, mailoutbox,
+                                                         django_capture_on_commit_callbacks):
+    world.bo.email = "bo@example.org"
+    world.bo.save()
+    old_hash = world.bo.password
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/accounts/user/", {
+            "action": "send_password_reset", "_selected_action": [world.bo.pk, world.ali.pk]})
+    assert response.status_code == 302
+    [mail] = mailoutbox  # Ali has no address: none sent, and the administrator is told
+    assert mail.to == ["bo@example.org"]
+    [entry] = entries(object_type="user", purpose="password reset sent")
+    assert (entry.username, entry.object_id) == ("admin", str(world.bo.pk))
+    world.bo.refresh_from_db()
+    assert world.bo.password == old_hash  # nothing set by the administrator
+    link = next(line for line in mail.body.splitlines() if "://" in line).strip()
+    path = link.split("testserver", 1)[1]
+    admin_client.logout()
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    response = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+                           {"new_password1": "Bos-egen-kode-2025",
+                            "new_password2": "Bos-egen-kode-2025"})
     assert response.status_code == 302
     world.bo.refresh_from_db()
-    assert world.bo.check_password("Ny-kode-til-Bo-2025")
-    [entry] = entries(object_type="user", object_id=str(world.bo.pk))
-    assert entry.username == "admin" and entry.detail["changed"] == ["password"]
-    text = json.dumps(entry.detail)
-    assert "Ny-kode" not in text and old_hash not in text and world.bo.password not in text
+    assert world.bo.check_password("Bos-egen-kode-2025")
+    [done] = entries(object_type="user", purpose="password reset by the user")
+    assert done.username == "bo"
+    assert "Bos-egen" not in json.dumps(done.detail)
 
 
-def test_a_user_added_in_the_admin_is_logged_without_the_password(world, admin_client):
-    response = admin_client.post("/admin/accounts/user/add/", {
-        "username": "karen", "usable_password": "true",
-        "password1": "Karens-kode-2025", "password2": "Karens-kode-2025", "_save": "Save"})
+def test_a_user_added_in_the_admin_has_no_password_and_gets_a_link(
+        world, admin_client, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/accounts/user/add/", {
+            "username": "karen", "email": "karen@example.org", "organisation": world.org.pk,
+            "role": Role.ANALYST, "_save": "Save"})
     assert response.status_code == 302
     karen = User.objects.get(username="karen")
-    [entry] = entries(object_type="user", object_id=str(karen.pk))
-    assert entry.action == "create" and entry.username == "admin"
-    assert entry.detail["password"] == "usable"
-    assert "Karens-kode" not in json.dumps(entry.detail) and karen.password not in json.dumps(
-        entry.detail)
+    assert not karen.has_usable_password() and karen.is_active
+    [entry] = entries(object_type="user", object_id=str(karen.pk), action="create")
+    assert entry.username == "admin" and entry.detail["password"] == "unusable"
+    assert any("://" in m.body for m in mailoutbox if m.to == ["karen@example.org"])
+
+
+def test_a_new_caseworker_added_in_the_admin_waits_for_approval(world, admin_client):
+    response = admin_client.post("/admin/accounts/user/add/", {
+        "username": "karen", "organisation": world.org.pk, "role": Role.CASEWORKER,
+        "teams": [world.team_nord.pk], "_save": "Save"})
+    assert response.status_code == 302
+    karen = User.objects.get(username="karen")
+    assert not karen.is_active and not karen.teams.exists()
+    [grant] = PendingGrant.objects.filter(user=karen)
+    assert grant.is_active and [t.pk for t in grant.teams.all()] == [world.team_nord.pk]
 
 
 def test_deactivating_and_deleting_users_in_bulk_goes_through_the_actions(world, admin_client):

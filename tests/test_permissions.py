@@ -50,6 +50,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from fokus.accounts.models import PendingGrant, User
 from fokus.audit.models import AccessLogEntry
 from fokus.cases.models import Case, Intervention, Meeting, Person
 from fokus.insights.models import MeetingRecord, TeamDecision
@@ -71,6 +72,7 @@ class Expect:
     denied: bool = False      # a DENIED entry for this persona is in the access log
     figures: bool = False     # a PDF of figures only (the quarterly report): allowed, if it
                               # names nothing of the Berg case
+    decides: bool = False     # an approval: the pending grant is decided, nothing else changes
 
     def __repr__(self):
         return next((name for name, value in globals().items() if value is self),
@@ -97,6 +99,8 @@ DASH = Expect(302, to="insights:dashboard")  # a department head's start: the fi
 DPO_HOME = Expect(302, to="privacy:home")  # the DPO's start: the access log
 BOARD = Expect(302, to="insights:board")  # to the persona's own team's board
 NO_TEAM = Expect(404)                    # no team, so no board: nothing of a case was asked
+APPROVED = Expect(302, to="accounts:approvals", decides=True)  # a second person approves
+REFUSED = Expect(302, to="accounts:approvals", denied=True)  # his own request: refused, logged
 
 PERSONAS = ("anon", "anna", "lise", "bo", "karen", "dorte", "ali", "admin", "dpo", "screen",
             "link")
@@ -175,8 +179,8 @@ MATRIX = {
     ("set_language", "GET"):                 row(HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, HOME),
     # Research exports: the analyst's, of her organisation's projects; 404, logged, for
     # everyone else (pseudonymised ratings, no name: nothing of the Berg case shows).
-    ("privacy:research_projects", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
-    ("privacy:research_download", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
+    ("privacy:research_projects", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
+    ("privacy:research_download", "GET"):    row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, DENIED, UNLOCK, LOGIN),
     # The DPO's pages (docs/dpo.md): the DPO's only; 404, logged, for everyone else. The
     # DPO finds Emil Berg (POST), sees who read his data (his page names him; so does its
     # CSV, and the PDF is his), and what Bo did (ids, no names: nothing of the Berg case).
@@ -189,6 +193,16 @@ MATRIX = {
     ("privacy:dpo_user", "GET"):             row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   UNLOCK, LOGIN),
     ("privacy:dpo_user_csv", "GET"):         row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, PAGE,   UNLOCK, LOGIN),
     ("privacy:dpo_user_pdf", "GET"):         row(LOGIN,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, FIGURES, UNLOCK, LOGIN),
+    # Grants of case data waiting for a second person (docs/roles.md): the approvals page is
+    # an administrator's and a department head's. The pending grant was asked for by the
+    # administrator, so he cannot approve it (REFUSED); the department head can.
+    ("accounts:approvals", "GET"):           row(LOGIN,  DENIED, DENIED, DENIED, DENIED, PAGE,   DENIED, PAGE,   DENIED, UNLOCK, LOGIN),
+    ("accounts:approvals", "POST"):          row(LOGIN,  DENIED, DENIED, DENIED, DENIED, APPROVED, DENIED, REFUSED, DENIED, UNLOCK, LOGIN),
+    # The password reset link an administrator sends (a forged one here): the page says the
+    # link cannot be used, and nothing changes.
+    ("accounts:password_reset_confirm", "GET"): row(PAGE, PAGE,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    ("accounts:password_reset_confirm", "POST"): row(PAGE, PAGE, PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    ("accounts:password_reset_complete", "GET"): row(PAGE, PAGE, PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
     # Django's admin checks staff status itself; its index stands for all its pages here.
     ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   STAFF,  UNLOCK, STAFF),
 }
@@ -196,6 +210,7 @@ ADMIN_NAMESPACE = "admin"
 
 # The URL of each row, for the Berg case (s: the Scene below).
 URL_KWARGS = {
+    "accounts:password_reset_confirm": lambda s: {"uidb64": "MQ", "token": "forged-token"},
     "insights:case": lambda s: {"case_id": s.berg.pk},
     "insights:case_graph_svg": lambda s: {"case_id": s.berg.pk},
     "insights:record": lambda s: {"case_id": s.berg.pk},
@@ -232,6 +247,9 @@ def research_project(scene):
 
 # The body of each POST: one that Bo's request stores (so a refusal is not a bad form).
 POST_DATA = {
+    "accounts:approvals": lambda s: {"grant": s.grant.pk, "decision": "approve"},
+    "accounts:password_reset_confirm": lambda s: {"new_password1": "Forged-2025-kode",
+                                                  "new_password2": "Forged-2025-kode"},
     "privacy:home": lambda s: {"name": "Emil"},  # the DPO's search: a POST, no name in a URL
     "insights:board": lambda s: {"case": s.berg.pk, f"c{s.berg.pk}-what": "Møde med skolen",
                                  f"c{s.berg.pk}-who_text": "Bo",
@@ -293,6 +311,17 @@ def _more_personas(world):
                 first_name=username.title()))
 
 
+def _pending_grant(world):
+    """The administrator asks for Ida (an analyst) to be a caseworker in Team Syd: a grant of
+    case data, waiting for a second person."""
+    from fokus.accounts import actions as account_actions
+    from fokus.accounts.models import Role, User
+
+    ida = User.objects.create_user("ida", organisation=world.org, role=Role.ANALYST)
+    account_actions.change_user(world.admin, ida, role=Role.CASEWORKER, teams=[world.team_syd])
+    return ida.pending_grants.get()
+
+
 class Scene:
     def __init__(self, world):
         from fokus.cases import actions as case_actions
@@ -302,6 +331,7 @@ class Scene:
 
         self.world = world
         _more_personas(world)
+        self.grant = _pending_grant(world)
         bo, self.berg, self.emil = world.bo, world.berg, world.berg_child
         self.solvej = case_actions.add_person(bo, self.berg, first_name="Solvej",
                                               last_name="Berg", role="mother",
@@ -412,6 +442,10 @@ def snapshot(scene, client, *, berg_only=False):
                                     else grant.get("case"))
     if not berg_only:
         state["mail sent"] = len(mail.outbox)
+        state["grants"] = list(PendingGrant.objects.order_by("pk").values("pk", "status"))
+        state["rights"] = list(User.objects.order_by("pk").values(
+            "pk", "role", "organisation", "is_active", "is_staff", "is_superuser", "password"))
+        state["teams"] = list(User.teams.through.objects.order_by("pk").values())
     return state
 
 
@@ -523,6 +557,9 @@ def _check(scene, client, persona, expect, response, before, berg_before, last_l
     elif expect.own:
         assert berg_after == berg_before, "the family screen wrote to another case"
         assert after != before
+    elif expect.decides:
+        changed = [key for key in before if before[key] != after[key]]
+        assert "grants" in changed and set(changed) <= {"grants", "rights", "teams"}, changed
     else:
         changed = [key for key in before if before[key] != after[key]]
         assert not changed, f"{persona} changed {changed}"

@@ -1,32 +1,46 @@
-"""Users and permission groups. Every write goes through fokus.accounts.actions,
-so each change of a role, organisation, team, right or password has its entry in
-the access log, in the same transaction."""
+"""Users, permission groups and grants waiting for approval. Every write goes through
+fokus.accounts.actions, so each change of a role, organisation, team or right has its
+entry in the access log, in the same transaction, and the user concerned is told.
 
-from contextvars import ContextVar
+Separation of duties (fokus.accounts.policy, issue 11):
+- the administrator never sets a password: there is no password form; the action "Send
+  a password reset" e-mails the user a link to set one herself (so does a new user's
+  creation, when she has an address);
+- his own role, organisation, teams and rights are read-only for him; a forged POST that
+  tries to change them is refused with a message and logged;
+- a grant that opens case data waits for a second person (the approvals page).
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
-from django.utils.decorators import method_decorator
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.debug import sensitive_post_parameters
 
-from fokus.accounts import actions
-from fokus.accounts.models import User
+from fokus.accounts import actions, policy
+from fokus.accounts.models import PendingGrant, User
 from fokus.audit.admin_writes import ActionAdmin
 
-# The administrator changing a password: Django's password view builds its form
-# itself, so the form finds the actor here (set for the one request only).
-_password_actor: ContextVar = ContextVar("password_actor")
+
+def _administers(request) -> bool:
+    """The admin site is the administrator's (fokus.accounts.policy.administers): staff
+    status alone, e.g. given to a caseworker, does not open it."""
+    return policy.administers(request.user)
+
+
+admin.site.has_permission = _administers
 
 
 class FokusUserChangeForm(UserChangeForm):
+    password = None  # no password here: the user sets her own (a reset link)
+
     class Meta(UserChangeForm.Meta):
         model = User
 
@@ -40,32 +54,81 @@ class FokusUserChangeForm(UserChangeForm):
         return cleaned
 
 
-class FokusPasswordChangeForm(AdminPasswordChangeForm):
-    def save(self, commit=True):
-        password = (self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"]
-                    else None)
-        return actions.set_password(_password_actor.get(), self.user, password)
+class FokusUserCreationForm(forms.ModelForm):
+    """A new user without a password: she gets a link to set one herself."""
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "email", "organisation", "role",
+                  "teams")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("teams") and "organisation" in cleaned:
+            try:
+                actions.check_teams(cleaned["organisation"], cleaned["teams"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(User)
 class UserAdmin(ActionAdmin, BaseUserAdmin):
     form = FokusUserChangeForm
-    change_password_form = FokusPasswordChangeForm
+    add_form = FokusUserCreationForm
+    add_form_template = None
     list_display = ("username", "first_name", "last_name", "role", "organisation", "is_active")
     list_filter = ("role", "organisation", "teams", "is_active")
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        (None, {"fields": ("username",)}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Fokus"), {"fields": ("organisation", "role", "teams")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
+                                       "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "first_name", "last_name", "email")}),
         (_("Fokus"), {"fields": ("organisation", "role", "teams")}),
     )
     # Plain lists with their labels: the two-box "filter" widget reads badly with a
     # screen reader (its help icons carry aria-label on a span, flagged by axe).
     filter_horizontal = ()
     readonly_fields = ("last_login", "date_joined")
+    actions = ["deactivate", "send_password_reset"]
+
+    def get_urls(self):
+        # Django's UserAdmin adds a page that sets another user's password: not here.
+        return super(BaseUserAdmin, self).get_urls()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            return (*fields, *actions.OWN_FIELDS)
+        return fields
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in ("teams", "groups"):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-    actions = ["deactivate"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST" and str(object_id) == str(request.user.pk):
+            forged = sorted(name for name in actions.OWN_FIELDS if name in request.POST)
+            if forged:
+                actions.record_refused(request.user, request.user, "change own rights",
+                                       {"fields": forged})
+                self.message_user(request, _(
+                    "You cannot change your own role, organisation, teams or rights. Nothing "
+                    "was saved. Ask another administrator."), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except actions.RightsRefused as refused:
+            actions.record_refused(request.user, object_id, "change user refused")
+            self.message_user(request, str(refused.args[0]) if refused.args else _(
+                "Refused."), messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def save_model(self, request, obj, form, change):
         m2m = {name: form.cleaned_data[name] for name in actions.USER_M2M
@@ -74,21 +137,49 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
             actions.change_user(request.user, obj, **m2m)
         else:
             actions.create_user(request.user, obj, **m2m)
+            if obj.email:
+                actions.send_password_reset(request.user, obj, domain=request.get_host(),
+                                            use_https=request.is_secure())
+        if obj.pending_grants.filter(status="pending", requested_by=request.user).exists():
+            self.message_user(request, _(
+                "The role or teams that let %(user)s see case data take effect when another "
+                "administrator or a department head approves them.") % {"user": obj.username},
+                messages.WARNING)
 
     def delete_model(self, request, obj):
+        if obj.pk == request.user.pk:
+            actions.record_refused(request.user, obj, "delete own user")
+            raise actions.RightsRefused(_("You cannot delete your own user."))
         actions.delete_user(request.user, obj)
 
-    @method_decorator(sensitive_post_parameters())
-    def user_change_password(self, request, id, form_url=""):
-        token = _password_actor.set(request.user)
+    def delete_view(self, request, object_id, extra_context=None):
+        if str(object_id) == str(request.user.pk):
+            if request.method == "POST":
+                actions.record_refused(request.user, request.user, "delete own user")
+            self.message_user(request, _("You cannot delete your own user."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(pk=request.user.pk).exists():
+            actions.record_refused(request.user, request.user, "delete own user")
+            raise actions.RightsRefused(_("You cannot delete your own user."))
+        super().delete_queryset(request, queryset)
+
+    def changelist_view(self, request, extra_context=None):
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
-                return super().user_change_password(request, id, form_url)
-        finally:
-            _password_actor.reset(token)
+            return super().changelist_view(request, extra_context)
+        except actions.RightsRefused as refused:
+            self.message_user(request, str(refused.args[0]), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("Deactivate the selected users"), permissions=["change"])
     def deactivate(self, request, queryset):
+        if queryset.filter(pk=request.user.pk).exists():
+            actions.record_refused(request.user, request.user, "deactivate own user")
+            self.message_user(request, _("You cannot deactivate your own user. Nothing was "
+                                         "changed."), messages.ERROR)
+            return
         with transaction.atomic(using=router.db_for_write(self.model)):
             users = list(queryset.select_for_update())
             for user in users:
@@ -97,6 +188,47 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
             "%(count)d user was deactivated and can no longer log in.",
             "%(count)d users were deactivated and can no longer log in.",
             len(users)) % {"count": len(users)}, messages.SUCCESS)
+
+    @admin.action(description=_("Send a password reset to the selected users"),
+                  permissions=["change"])
+    def send_password_reset(self, request, queryset):
+        """Each user gets an e-mail with a link to set a new password herself."""
+        sent, without = 0, []
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            for user in queryset.order_by("username"):
+                if not user.email:
+                    without.append(user.username)
+                    continue
+                actions.send_password_reset(request.user, user, domain=request.get_host(),
+                                            use_https=request.is_secure())
+                sent += 1
+        if sent:
+            self.message_user(request, ngettext(
+                "A password reset link was sent to %(count)d user.",
+                "A password reset link was sent to %(count)d users.",
+                sent) % {"count": sent}, messages.SUCCESS)
+        if without:
+            self.message_user(request, _(
+                "No e-mail address, so no link was sent: %(users)s.") % {
+                    "users": ", ".join(without)}, messages.WARNING)
+
+
+@admin.register(PendingGrant)
+class PendingGrantAdmin(admin.ModelAdmin):
+    """Read-only here: grants are approved or rejected on the approvals page."""
+
+    list_display = ("user", "role", "status", "requested_by", "requested_at", "decided_by",
+                    "decided_at")
+    list_filter = ("status", "role")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.unregister(Group)

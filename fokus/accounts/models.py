@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,3 +52,47 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PendingGrant(models.Model):
+    """A grant that lets a user see case data (a role that sees it, a new team for such a
+    role, or such a user made active), asked for by an administrator and waiting for a
+    second person (fokus.accounts.policy.may_approve). Until it is approved the user keeps
+    the rights he had; what was asked is kept here, and who decided and when."""
+
+    organisation = models.ForeignKey("cases.Organisation", on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("organisation"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pending_grants",
+                             verbose_name=_("user"))
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("asked for by"))
+    requested_at = models.DateTimeField(_("asked for"), default=timezone.now)
+    role = models.CharField(_("role"), max_length=20, choices=Role)
+    teams = models.ManyToManyField("cases.Team", blank=True, related_name="+",
+                                   verbose_name=_("teams"))
+    is_active = models.BooleanField(_("active"), default=True)
+    # The rights before the request ({"role", "organisation", "teams", "is_active"}), ids only.
+    previous = models.JSONField(_("before"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=GrantStatus,
+                              default=GrantStatus.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grant waiting for approval")
+        verbose_name_plural = _("grants waiting for approval")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]),
+                                   name="pendinggrant_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.get_role_display()} ({self.get_status_display()})"
