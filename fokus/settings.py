@@ -314,6 +314,99 @@ if PRODUCTION:
                 "(docs/cpr-encryption.md)")
 
 
+# Sign-in (issue 11): single sign-on (SAML 2.0 as KOMBIT's Context Handler sends it, and
+# OpenID Connect), the second factor (TOTP) for local accounts, and the sessions' time
+# limits. docs/sign-in.md explains every setting.
+def _env_json(name: str, default):
+    import json
+
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be JSON: {exc}") from None
+
+
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "djangosaml2",
+                   "mozilla_django_oidc"]
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_after_messages:_after_messages] = [
+    "django_otp.middleware.OTPMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",
+    # Ends a session idle too long or open too long, with a message on the login page.
+    "fokus.signin.middleware.SessionTimeoutMiddleware",
+    # A local login that has not passed its second factor sees only the TOTP pages.
+    "fokus.signin.middleware.SecondFactorMiddleware",
+]
+# "required": every local account of a role that sees case data or administers
+# (policy.needs_second_factor) logs in with a TOTP code; "optional": only those who set one
+# up. The demo's password logins ('demo') keep working with "optional".
+FOKUS_SECOND_FACTOR = env_str("FOKUS_SECOND_FACTOR", "required" if PRODUCTION else "optional")
+if FOKUS_SECOND_FACTOR not in {"required", "optional"}:
+    raise ImproperlyConfigured("FOKUS_SECOND_FACTOR must be 'required' or 'optional'")
+FOKUS_TOTP_ATTEMPTS = _env_positive_int("FOKUS_TOTP_ATTEMPTS", 5)  # wrong codes end the login
+OTP_TOTP_ISSUER = env_str("FOKUS_TOTP_ISSUER", "Fokus")
+FOKUS_SESSION_IDLE_MINUTES = _env_positive_int("FOKUS_SESSION_IDLE_MINUTES", 30)
+FOKUS_SESSION_MAX_HOURS = _env_positive_int("FOKUS_SESSION_MAX_HOURS", 8)
+SESSION_COOKIE_AGE = FOKUS_SESSION_MAX_HOURS * 60 * 60
+
+# Single sign-on. Users come from the municipality's identity provider into one
+# organisation (FOKUS_SSO_ORGANISATION, by name); their role and teams come from the
+# provider: FOKUS_SSO_ROLES maps a privilege (SAML) or a role claim's value (OIDC) to a
+# Fokus role, FOKUS_SSO_TEAMS a constraint (SAML) or a group claim's value (OIDC) to a
+# team's name (a value not in it is matched against the teams' names).
+FOKUS_SSO_ORGANISATION = env_str("FOKUS_SSO_ORGANISATION", "")
+FOKUS_SSO_ROLES = _env_json("FOKUS_SSO_ROLES", {})
+FOKUS_SSO_TEAMS = _env_json("FOKUS_SSO_TEAMS", {})
+
+# SAML 2.0 (djangosaml2/pysaml2): on when FOKUS_SAML_IDP_METADATA names the IdP's metadata.
+FOKUS_SAML_IDP_METADATA = env_str("FOKUS_SAML_IDP_METADATA", "")
+FOKUS_SAML_PRIVILEGES_ATTRIBUTE = env_str("FOKUS_SAML_PRIVILEGES_ATTRIBUTE",
+                                          "dk:gov:saml:attribute:Privileges_intermediate")
+FOKUS_SAML_TEAM_CONSTRAINT = env_str("FOKUS_SAML_TEAM_CONSTRAINT", "urn:dk:kombit:orgUnit")
+FOKUS_SAML_SUBJECT_ATTRIBUTE = env_str(
+    "FOKUS_SAML_SUBJECT_ATTRIBUTE", "https://data.gov.dk/model/core/eid/professional/uuid/persistent")
+# Fokus's own key pair for SAML (PEM files), and its entity id (default: its metadata's URL).
+FOKUS_SAML_KEY_FILE = env_str("FOKUS_SAML_KEY_FILE", "")
+FOKUS_SAML_CERT_FILE = env_str("FOKUS_SAML_CERT_FILE", "")
+FOKUS_SAML_SP_ENTITY_ID = env_str("FOKUS_SAML_SP_ENTITY_ID", "")
+SAML_CONFIG_LOADER = "fokus.signin.saml.saml_config"
+SAML_ATTRIBUTE_MAPPING: dict = {}  # the backend reads the assertion itself (signin/saml.py)
+SAML_CREATE_UNKNOWN_USER = True
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "fokus.signin.views.sso_refused"
+SAML_CSP_HANDLER = ""  # Fokus's own Content Security Policy covers the SAML pages
+SAML_SESSION_COOKIE_NAME = "fokus_saml_session"
+SAML_SESSION_COOKIE_SAMESITE = "None" if PRODUCTION else "Lax"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = True
+
+# OpenID Connect (mozilla-django-oidc), e.g. Entra ID: on when FOKUS_OIDC_ISSUER is set.
+FOKUS_OIDC_ISSUER = env_str("FOKUS_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = env_str("FOKUS_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("FOKUS_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("FOKUS_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("FOKUS_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("FOKUS_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("FOKUS_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SCOPES = env_str("FOKUS_OIDC_SCOPES", "openid profile email")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = False
+# Which claims carry the user's id, role and teams (Entra ID: "oid", "roles", "groups").
+FOKUS_OIDC_SUBJECT_CLAIM = env_str("FOKUS_OIDC_SUBJECT_CLAIM", "sub")
+FOKUS_OIDC_ROLES_CLAIM = env_str("FOKUS_OIDC_ROLES_CLAIM", "roles")
+FOKUS_OIDC_GROUPS_CLAIM = env_str("FOKUS_OIDC_GROUPS_CLAIM", "groups")
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "signin:sso_refused"
+# The family screen's submissions neither count as the caseworker's activity nor are
+# stopped by her expired login: a rating kept on the tablet is delivered after she unlocked.
+FOKUS_SESSION_QUIET_VIEWS = ["ratings:kiosk_submit", "ratings:kiosk_service_worker"]
+AUTHENTICATION_BACKENDS += ["fokus.signin.saml.SamlBackend", "fokus.signin.oidc.OidcBackend"]
+
+
 # Web surface (issue 11): docs/web-surface.md.
 # - FOKUS_TRUSTED_PROXIES: the reverse proxies' addresses or networks (comma-separated,
 #   e.g. "10.0.0.5,10.1.0.0/24"). Only a request from one of them may say, in

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
-from fokus.accounts.forms import LoginForm
+from fokus.signin.views import LoginView
 
 # The administrator's configuration home, in the product's words (Danish by default).
 admin.site.site_header = _("Fokus: configuration")
@@ -21,8 +21,7 @@ urlpatterns = [
     path("", include("fokus.privacy.urls")),
     path("", include("fokus.signin.urls")),
     path("", include("fokus.accounts.urls")),
-    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

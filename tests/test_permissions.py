@@ -99,6 +99,8 @@ DASH = Expect(302, to="insights:dashboard")  # a department head's start: the fi
 DPO_HOME = Expect(302, to="privacy:home")  # the DPO's start: the access log
 BOARD = Expect(302, to="insights:board")  # to the persona's own team's board
 NO_TEAM = Expect(404)                    # no team, so no board: nothing of a case was asked
+SSO_OFF = Expect(404)                    # single sign-on not configured (docs/sign-in.md)
+SSO_NO = Expect(403)                     # the page a refused single sign-on lands on
 APPROVED = Expect(302, to="accounts:approvals", decides=True)  # a second person approves
 REFUSED = Expect(302, to="accounts:approvals", denied=True)  # his own request: refused, logged
 
@@ -203,6 +205,20 @@ MATRIX = {
     ("accounts:password_reset_confirm", "GET"): row(PAGE, PAGE,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
     ("accounts:password_reset_confirm", "POST"): row(PAGE, PAGE, PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
     ("accounts:password_reset_complete", "GET"): row(PAGE, PAGE, PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    # Signing in (docs/sign-in.md). In the demo nobody owes a second factor: its step sends
+    # a logged-in persona on to her start; single sign-on is not configured here (404).
+    ("signin:second_factor", "GET"):         row(LOGIN,  HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   HOME,   UNLOCK, LOGIN),
+    ("signin:enrol", "GET"):                 row(LOGIN,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, LOGIN),
+    ("signin:account", "GET"):               row(LOGIN,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, LOGIN),
+    ("signin:sign_out_everywhere", "GET"):   row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("signin:password_change", "GET"):       row(LOGIN,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, LOGIN),
+    ("signin:password_change_done", "GET"):  row(LOGIN,  PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, LOGIN),
+    ("signin:sso_refused", "GET"):           row(SSO_NO, SSO_NO, SSO_NO, SSO_NO, SSO_NO, SSO_NO, SSO_NO, SSO_NO, SSO_NO, UNLOCK, SSO_NO),
+    ("signin:saml_metadata", "GET"):         row(SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, UNLOCK, SSO_OFF),
+    ("signin:saml_login", "GET"):            row(SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, UNLOCK, SSO_OFF),
+    ("signin:saml_acs", "GET"):              row(SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, UNLOCK, SSO_OFF),
+    ("signin:oidc_login", "GET"):            row(SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, UNLOCK, SSO_OFF),
+    ("signin:oidc_callback", "GET"):         row(SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, SSO_OFF, UNLOCK, SSO_OFF),
     # Django's admin checks staff status itself; its index stands for all its pages here.
     ("admin:index", "GET"):                  row(STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  STAFF,  PAGE,   STAFF,  UNLOCK, STAFF),
 }

@@ -7,3 +7,10 @@ class SigninConfig(AppConfig):
 
     name = "fokus.signin"
     verbose_name = _("Sign-in")
+
+    def ready(self):
+        from django.contrib.auth import signals
+
+        from fokus.signin import middleware
+
+        signals.user_logged_in.connect(middleware.on_logged_in, dispatch_uid="fokus-clocks")
