@@ -111,6 +111,9 @@ def test_values_are_chained_as_the_database_gives_them_back(db):
     with transaction.atomic():
         entry = record(None, "read", "case", 5, case_id="5", person_id="6",
                        detail={"ids": (1, 2), 3: "three", "name": "Søren Ærø"})
+        record(None, "list", "case", detail={"f": 1e-7, "x": 1.5, "one": 1.0, "nil": None,
+                                             "big": 12345678901234567890, "nested": {"b": [],
+                                                                                     "a": {}}})
     assert entry.case_id == 5 and entry.detail == {"ids": [1, 2], "3": "three",
                                                    "name": "Søren Ærø"}
     assert "access log intact" in verify()
@@ -445,3 +448,12 @@ def test_python_m_fokus_audit_verify_exits_0_then_1(tmp_path):
                             timeout=120)
     assert broken.returncode == 1
     assert "entry seq 2 is missing (deleted)" in broken.stderr
+
+
+def test_export_head_to_standard_output_only(db, tmp_path, settings):
+    settings.FOKUS_ACCESS_LOG_HEAD_FILE = tmp_path / "heads.txt"
+    write(2)
+    out = io.StringIO()
+    call_command("audit", "export-head", "--file", "-", stdout=out)
+    assert out.getvalue().strip().endswith(f"seq=2\thash={by_seq(2).hash}\tcount=2")
+    assert not (tmp_path / "heads.txt").exists()

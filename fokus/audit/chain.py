@@ -222,7 +222,8 @@ def export_head(path, using: str | None = None) -> str:
     with open(path, "a", encoding="utf-8") as out:
         out.write(line + "\n")
         out.flush()
-        os.fsync(out.fileno())
+        if path.is_file():  # not a pipe or a terminal (--file /dev/stdout)
+            os.fsync(out.fileno())
     return line
 
 

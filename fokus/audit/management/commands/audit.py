@@ -56,7 +56,8 @@ class Command(BaseCommand):
         verify.add_argument("--against", metavar="HEADFILE",
                             help="also check every head exported to this file")
         export = sub.add_parser("export-head", help="Append the chain's head to the head file.")
-        export.add_argument("--file", help="default: settings.FOKUS_ACCESS_LOG_HEAD_FILE")
+        export.add_argument("--file", help="default: settings.FOKUS_ACCESS_LOG_HEAD_FILE; "
+                            "'-' writes the line to standard output only (e.g. for logger)")
         prune = sub.add_parser("prune", help="Delete entries older than the retention "
                                "period and leave a summary entry in the chain.")
         prune.add_argument("--older-than-months", type=int, default=None,
@@ -102,6 +103,9 @@ class Command(BaseCommand):
     # -- export-head ----------------------------------------------------------------------
     def do_export_head(self, options):
         path = options["file"] or settings.FOKUS_ACCESS_LOG_HEAD_FILE
+        if path == "-":
+            self.stdout.write(chain.head_line(options["database"]))
+            return
         try:
             line = chain.export_head(path, options["database"])
         except OSError as exc:
