@@ -319,10 +319,12 @@ def _start(env_extra: dict) -> subprocess.CompletedProcess:
 
 def test_production_refuses_to_start_without_the_cpr_keys(tmp_path):
     result = _start({})
-    assert result.returncode != 0 and "FOKUS_CPR_KEYS (or FOKUS_CPR_KEYS_FILE) must be set" in result.stderr
+    assert result.returncode != 0
+    assert "FOKUS_CPR_KEYS (or FOKUS_CPR_KEYS_FILE) must be set" in result.stderr, result.stderr
     result = _start({"FOKUS_CPR_KEYS": KEY_A})
     assert result.returncode != 0
-    assert "FOKUS_CPR_LOOKUP_KEY (or FOKUS_CPR_LOOKUP_KEY_FILE) must be set" in result.stderr
+    assert "FOKUS_CPR_LOOKUP_KEY (or FOKUS_CPR_LOOKUP_KEY_FILE) must be set" in result.stderr, \
+        result.stderr
     keys_file = tmp_path / "keys"
     keys_file.write_text(KEY_A + "\n")
     result = _start({"FOKUS_CPR_KEYS_FILE": str(keys_file), "FOKUS_CPR_LOOKUP_KEY": LOOKUP_1})
