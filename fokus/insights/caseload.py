@@ -50,6 +50,7 @@ from fokus.insights.case_figures import (
     fresh_summaries,
     named,
 )
+from fokus.lib.forms import FokusForm
 from fokus.lib.i18n import current_language
 
 PER_PAGE = 50
@@ -85,7 +86,7 @@ class Filters:
     signal: str = ""
 
 
-class CaseloadForm(forms.Form):
+class CaseloadForm(FokusForm):
     q = forms.CharField(label=_("Search by family, case number or first name"), required=False,
                         max_length=100)
     member = forms.TypedChoiceField(label=_("Team member"), required=False, coerce=int,

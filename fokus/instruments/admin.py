@@ -17,6 +17,7 @@ from fokus.instruments.models import (
     ParameterSet,
     ParameterSetInForce,
 )
+from fokus.lib.forms import RefuseControlCharacters
 
 
 class InstrumentItemInline(admin.StackedInline):  # stacked: each field has its label
@@ -57,7 +58,7 @@ class InstrumentLicenceAdmin(ActionAdmin):
         actions.delete_licence(request.user, obj)
 
 
-class WordingForm(forms.ModelForm):
+class WordingForm(RefuseControlCharacters, forms.ModelForm):
     """The action's licence rule, shown on the form rather than as an error page."""
 
     def clean(self):
@@ -109,7 +110,7 @@ class ItemWordingAdmin(ActionAdmin):
         actions.delete_item_wording(request.user, obj)
 
 
-class ValidFromForm(forms.ModelForm):
+class ValidFromForm(RefuseControlCharacters, forms.ModelForm):
     """The action's date rule, shown on the form rather than as an error page."""
 
     def clean(self):

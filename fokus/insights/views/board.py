@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 from fokus.insights import actions
 from fokus.insights.board import board_cases, get_board_for_user, team_for_user
 from fokus.insights.views.case import page_links
-from fokus.lib.forms import DateInput, parse_id
+from fokus.lib.forms import DateInput, FokusForm, parse_id
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FokusForm):
     what = forms.CharField(label=gettext_lazy("What the team decided"), max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     who = forms.ChoiceField(label=gettext_lazy("Who does it"), required=False)
