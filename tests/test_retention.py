@@ -261,3 +261,30 @@ def test_anonymised_case_pages_still_open(closed, tmp_path, settings, login):
     for secret in ("Mikkel", "Sara", "Freja", "Familien Hansen", "2025-0001",
                    "Mikkel fortalte", "Familiebehandling for"):
         assert secret not in text
+
+
+def test_an_unwritable_archive_directory_changes_nothing(closed, tmp_path, settings):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.FOKUS_ARCHIVE_DIR = str(blocker / "archive")
+    _policy(closed)
+    before = _snapshot(closed.hansen.pk)
+    with pytest.raises(CommandError, match="cannot be written"):
+        call_command("retention", "--organisation", "Testkommune", "--apply",
+                     stdout=StringIO())
+    assert _snapshot(closed.hansen.pk) == before
+    assert not RetainedCase.objects.exists()
+
+
+def test_all_organisations_and_the_nightly_task(closed, tmp_path, settings):
+    settings.FOKUS_ARCHIVE_DIR = str(tmp_path)
+    with pytest.raises(CommandError):
+        call_command("retention", stdout=StringIO())
+    out = StringIO()
+    call_command("retention", "--all-organisations", stdout=out)
+    assert out.getvalue() == ""  # no organisation has a rule yet: none is touched
+    _policy(closed)
+    call_command("retention", "--all-organisations", stdout=out)
+    assert "1 case(s) due" in out.getvalue()
+    assert retention.apply_retention_everywhere.call() == [
+        {"organisation_id": closed.org.pk, "due": 1, "done": 1, "not_yet_due": 1}]

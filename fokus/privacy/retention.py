@@ -285,11 +285,36 @@ def run(organisation: Organisation, *, apply: bool, today: datetime.date | None 
     return result, done
 
 
+def check_archive_root(root: Path | None = None) -> str | None:
+    """Why the archive directory cannot be used (None when it can): made if missing,
+    and written to once."""
+    root = root or archive_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        return f"the archive directory {root} cannot be written ({exc.strerror or exc})"
+    return None
+
+
+@task()
+def apply_retention_everywhere() -> list[dict]:
+    """The task for a nightly schedule: apply_retention for every organisation that has
+    a retention rule."""
+    return [apply_retention.call(organisation_id) for organisation_id in
+            RetentionPolicy.objects.order_by("organisation_id")
+            .values_list("organisation_id", flat=True)]
+
+
 @task()
 def apply_retention(organisation_id: int) -> dict:
     """The task: `fokus retention --organisation ... --apply` for one organisation (by id;
     nothing personal in the queue). Returns the counts."""
     organisation = Organisation.objects.get(pk=organisation_id)
+    problem = check_archive_root()
+    if problem:
+        raise RuntimeError(problem)
     result, done = run(organisation, apply=True)
     return {"organisation_id": organisation_id, "due": len(result.cases), "done": len(done),
             "not_yet_due": result.not_yet_due}

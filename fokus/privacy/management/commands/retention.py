@@ -24,6 +24,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--organisation", help="the organisation's name")
+        parser.add_argument("--all-organisations", action="store_true",
+                            help="every organisation that has a retention rule")
         parser.add_argument("--apply", action="store_true",
                             help="archive and then anonymise or delete (default: dry run)")
         parser.add_argument("--today", help="count the period up to this day (YYYY-MM-DD)")
@@ -39,19 +41,33 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['verify']}: does not verify", returncode=1)
             self.stdout.write(f"{options['verify']}: every checksum verifies")
             return
-        if not options["organisation"]:
-            raise CommandError("--organisation is required (or --verify FOLDER)")
-        try:
-            organisation = Organisation.objects.get(name=options["organisation"])
-        except Organisation.DoesNotExist as exc:
-            raise CommandError(f"no organisation named {options['organisation']!r}") from exc
+        if options["all_organisations"] == bool(options["organisation"]):
+            raise CommandError("give --organisation NAME or --all-organisations "
+                               "(or --verify FOLDER)")
+        if options["all_organisations"]:
+            organisations = list(Organisation.objects.filter(
+                retention_policy__isnull=False).order_by("name"))
+        else:
+            try:
+                organisations = [Organisation.objects.get(name=options["organisation"])]
+            except Organisation.DoesNotExist as exc:
+                raise CommandError(
+                    f"no organisation named {options['organisation']!r}") from exc
         today = None
         if options["today"]:
             try:
                 today = datetime.date.fromisoformat(options["today"])
             except ValueError as exc:
                 raise CommandError("--today must be a date, YYYY-MM-DD") from exc
-        plan, done = retention.run(organisation, apply=options["apply"], today=today)
+        if options["apply"]:
+            problem = retention.check_archive_root()
+            if problem:
+                raise CommandError(f"{problem}; nothing was changed (FOKUS_ARCHIVE_DIR)")
+        for organisation in organisations:
+            self.report(organisation, options["apply"], today)
+
+    def report(self, organisation, apply: bool, today) -> None:
+        plan, done = retention.run(organisation, apply=apply, today=today)
         write = self.stdout.write
         if plan.policy is None:
             write(f"{organisation.name}: no retention rule; nothing to do. Set one in the "
@@ -67,7 +83,7 @@ class Command(BaseCommand):
         for case in plan.cases:
             write(f"  case {case.case_id}: closed {case.closed_on.isoformat()}, "
                   f"due {case.due_on.isoformat()}: {case.action}")
-        if not options["apply"]:
+        if not apply:
             write("Dry run: nothing was changed. Run again with --apply to archive and "
                   f"{policy.effective_action}.")
             return
