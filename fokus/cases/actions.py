@@ -193,7 +193,8 @@ def set_ratings_private_from_parents(user, case: Case, person: Person, *, privat
 # one added here reads the built-in default settings until it has its own.
 
 ORGANISATION_FIELDS = ("name", "municipality_code", "leaders_see_caseworker_figures",
-                       "rating_link_sender", "rating_link_reminder_hours")
+                       "rating_link_sender", "rating_link_reminder_hours",
+                       "role_grants_need_approval", "caseworkers_see_own_cases_only")
 UNIT_FIELDS = ("organisation", "name")
 TEAM_FIELDS = ("unit", "name")
 

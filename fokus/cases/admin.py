@@ -27,6 +27,8 @@ class OrganisationAdmin(ActionAdmin):
     inlines = [UnitInline]
     fieldsets = [
         (None, {"fields": ["name", "municipality_code", "leaders_see_caseworker_figures"]}),
+        (_("Separation of duties"), {"fields": ["role_grants_need_approval",
+                                                "caseworkers_see_own_cases_only"]}),
         (_("Rating links"), {"fields": ["rating_link_sender", "rating_link_reminder_hours"]}),
     ]
 

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fokus.audit.actions import record
 from fokus.audit.changes import delete_logged, save_logged
+from fokus.audit.models import AccessAction
 from fokus.cases.models import Organisation
 from fokus.instruments.models import (
     DEFAULT_SETTINGS,
@@ -25,14 +27,20 @@ from fokus.instruments.models import (
 
 
 @transaction.atomic
-def create_organisation(name: str, *, settings_valid_from: datetime.date) -> Organisation:
-    """A municipality, with the FIT settings of docs/fit-definitions.md and their provenance."""
+def create_organisation(name: str, *, settings_valid_from: datetime.date,
+                        user=None) -> Organisation:
+    """A municipality, with the FIT settings of docs/fit-definitions.md and their provenance;
+    one CREATE entry in the access log (user: who made it; None for a command)."""
     organisation = Organisation.objects.create(name=name)
     OrganisationSetting.objects.bulk_create(
         OrganisationSetting(organisation=organisation, key=key, value=value,
                             valid_from=settings_valid_from, provenance=provenance)
         for key, (value, provenance) in DEFAULT_SETTINGS.items()
     )
+    record(user, AccessAction.CREATE, "organisation", organisation.pk, purpose="configuration",
+           detail={"changed": ["name"], "new": {"name": name},
+                   "settings": sorted(DEFAULT_SETTINGS),
+                   "settings_valid_from": settings_valid_from.isoformat()})
     return organisation
 
 # What an administrator changes (fokus.instruments.admin). Each write validates the
