@@ -73,6 +73,9 @@ def test_the_file_has_pseudonyms_ages_and_no_identifying_data(rated):
         assert re.fullmatch(r"[0-9A-F]{12}", row["person_id"])
         assert re.fullmatch(r"[0-9A-F]{12}", row["case_id"])
         assert row["person_id"] not in ids
+    # A self-rating's rater is the person; the mother's rating of her son is hers.
+    assert sum(r["rater_id"] == r["person_id"] for r in rows) == 8
+    assert len({r["rater_id"] for r in rows} - {r["person_id"] for r in rows}) == 0
     # Age at intake instead of the birth date.
     child = research.project_pseudonym(project.secret, "person", rated.child.pk)
     mother = research.project_pseudonym(project.secret, "person", rated.mother.pk)
@@ -158,6 +161,7 @@ def test_pages(rated, login):
     client = login(rated.ali)
     page = client.get(reverse("privacy:research_projects"))
     assert page.status_code == 200
+    assert "Dataudtræk til forskning" in page.content.decode()  # Danish by default
     assert project.name.encode() in page.content and b"age_at_intake" in page.content
     response = client.get(reverse("privacy:research_download",
                                   kwargs={"project_id": project.pk}))
