@@ -24,8 +24,11 @@ import saml2
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeXML
 from django.conf import settings
+from django.contrib import auth
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from djangosaml2.backends import Saml2Backend
+from djangosaml2.views import AssertionConsumerServiceView
 from saml2.config import SPConfig
 
 from fokus.signin import actions, mapping
@@ -149,3 +152,24 @@ class SamlBackend(Saml2Backend):
                 request.fokus_sso_refusal = refused.code
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+class AcsView(AssertionConsumerServiceView):
+    """The assertion's return. djangosaml2 has checked the response (signature, audience,
+    time, the request it answers); Fokus's backend alone then decides, without Django's
+    authenticate(): a refused single sign-on is not a wrong password (no lock of the address
+    by the password throttle) and is logged once, with its reason; nothing of the assertion
+    reaches the server log."""
+
+    def authenticate_user(self, request, session_info, attribute_mapping, create_unknown_user,
+                          assertion_info):
+        user = SamlBackend().authenticate(request, session_info=session_info)
+        if user is None:
+            raise PermissionDenied("single sign-on refused")
+        auth.login(request, user, backend="fokus.signin.saml.SamlBackend")
+        name_id = session_info.get("name_id")
+        if name_id is not None:
+            from djangosaml2.views import _set_subject_id  # noqa: PLC0415
+
+            _set_subject_id(request.saml_session, name_id)
+        return user

@@ -2,6 +2,7 @@ from django.urls import path
 from djangosaml2 import views as saml_views
 
 from fokus.signin import oidc, views
+from fokus.signin import saml as saml_acs
 
 app_name = "signin"
 saml = views.when_configured("FOKUS_SAML_IDP_METADATA")
@@ -21,7 +22,7 @@ urlpatterns = [
     # Each answers only when its provider is configured (404 otherwise).
     path("saml2/metadata/", saml(saml_views.MetadataView.as_view()), name="saml_metadata"),
     path("saml2/login/", saml(saml_views.LoginView.as_view()), name="saml_login"),
-    path("saml2/acs/", saml(saml_views.AssertionConsumerServiceView.as_view()),
+    path("saml2/acs/", saml(saml_acs.AcsView.as_view()),
          name="saml_acs"),
     # OpenID Connect (mozilla-django-oidc).
     path("oidc/login/", oidc_on(oidc.Authenticate.as_view()), name="oidc_login"),
