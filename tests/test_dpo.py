@@ -434,3 +434,19 @@ def test_entries_about_uses_each_condition(world):
     found = set(dpo_reads.entries_about(world.child).values_list("pk", flat=True))
     assert {e.pk for e in mine} <= found
     assert not found & {e.pk for e in others}
+
+
+def test_the_family_screen_and_its_graphs_name_only_the_persons_they_show(world, client):
+    from tests.test_family_view import EN, _hand_over, _rated_meeting, _steps
+
+    meeting = _rated_meeting(client, world)
+    _hand_over(client, world, meeting, _steps(world))
+    _response, entry = one_entry(client, reverse("ratings:kiosk"))
+    assert ids(entry) == {world.child.pk, world.mother.pk}  # the steps' persons and raters
+    for step, person in ((0, world.child), (1, world.mother)):
+        before = last_id()
+        response = client.get(reverse("insights:kiosk_graph", kwargs={"step": step}), **EN)
+        assert response.status_code == 200
+        [entry] = new_entries(before)
+        # Only the person's own line: not Freja, not the other family member.
+        assert ids(entry) == {person.pk}, step
