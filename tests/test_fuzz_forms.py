@@ -250,6 +250,16 @@ def test_fuzz_the_login_form(world, client, username, password, extra):
                                         "next": extra}))
 
 
+def test_a_very_long_username_is_refused_before_the_login_is_tried(world, client):
+    """Found by the fuzzer on PostgreSQL: a username longer than the field reached
+    authenticate() and axes' record of the failure (varchar(255)): a server error."""
+    from axes.models import AccessAttempt
+
+    response = client.post(reverse("login"), {"username": "a" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()
+
+
 def test_zz_report_the_number_of_generated_inputs(capsys):
     """Prints how many inputs were generated (run with -s to see it)."""
     total = sum(GENERATED.values())

@@ -105,6 +105,10 @@ def test_a_control_character_in_a_search_or_a_form_is_refused_in_the_persons_lan
     response = client.post(reverse("cases:person_add", args=[world.hansen.pk]),
                            {"first_name": "Ib\x00", "role": "father", "birth_year": "1980"}, **DA)
     assert response.status_code == 400 and DA_CONTROL in response.content.decode()
+    # ...in the path (an admin object id, a link token) as well.
+    assert client.get("/r/abc%00def/").status_code == 400
+    assert login(world.admin).get("/admin/cases/case/1%01/change/").status_code == 400
+    client = login(world.anna)
     # ...in a field's name too, and in a choice or a date, not only in text.
     response = client.post(reverse("ratings:meeting_start", args=[world.hansen.pk]),
                            {"held_on": TODAY().isoformat() + "\x00", "kind": "home_visit",

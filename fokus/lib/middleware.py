@@ -9,7 +9,7 @@
 - NoStoreMiddleware (after WhiteNoise, so static files keep their long caching): every
   response of the application, which may show personal data, carries
   Cache-Control: no-store and Pragma: no-cache.
-- ControlCharacterMiddleware: a request whose query, form fields or JSON body holds a
+- ControlCharacterMiddleware: a request whose path, query, form fields or JSON body holds a
   NUL byte or another control character (C0 other than tab, CR and LF, and DEL) is
   refused (400) with a message in the person's language before any view runs; nothing
   is stored. The forms refuse them too (fokus.lib.forms.FokusForm), for code that
@@ -129,6 +129,8 @@ def _json_strings(value, depth: int = 0):
 
 
 def request_has_control_characters(request) -> bool:
+    if has_control_characters(request.path_info):  # e.g. /r/%00/ or an admin object id
+        return True
     for query in (request.GET,):
         for key, values in query.lists():
             if has_control_characters(key) or any(has_control_characters(v) for v in values):
