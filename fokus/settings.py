@@ -400,7 +400,6 @@ FOKUS_OIDC_SUBJECT_CLAIM = env_str("FOKUS_OIDC_SUBJECT_CLAIM", "sub")
 FOKUS_OIDC_ROLES_CLAIM = env_str("FOKUS_OIDC_ROLES_CLAIM", "roles")
 FOKUS_OIDC_GROUPS_CLAIM = env_str("FOKUS_OIDC_GROUPS_CLAIM", "groups")
 OIDC_AUTHENTICATION_CALLBACK_URL = "signin:oidc_callback"
-LOGIN_REDIRECT_URL_FAILURE = "signin:sso_refused"
 # The family screen's submissions neither count as the caseworker's activity nor are
 # stopped by her expired login: a rating kept on the tablet is delivered after she unlocked.
 FOKUS_SESSION_QUIET_VIEWS = ["ratings:kiosk_submit", "ratings:kiosk_service_worker"]

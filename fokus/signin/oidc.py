@@ -8,8 +8,12 @@ Entra ID's "oid"), her role and teams by the claims named FOKUS_OIDC_ROLES_CLAIM
 FOKUS_OIDC_GROUPS_CLAIM (docs/sign-in.md)."""
 
 import jwt
+import requests
 from django.conf import settings
+from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -70,7 +74,40 @@ class Authenticate(OIDCAuthenticationRequestView):
 
 
 class Callback(OIDCAuthenticationCallbackView):
-    """Back from the provider: the code exchanged, the ID token checked, the user in."""
+    """Back from the provider: the state looked up (and used up) in this session, the code
+    exchanged with its PKCE verifier, the ID token checked (signature, issuer, audience,
+    expiry, nonce), the user in.
+
+    Fokus's backend is called directly rather than through Django's authenticate(): a
+    refused single sign-on is not a wrong password (the password throttle does not count
+    it) and is logged once, with its reason."""
+
+    def get(self, request):
+        states = request.session.get("oidc_states") or {}
+        state = request.GET.get("state")
+        if request.GET.get("error") or not request.GET.get("code") or state not in states:
+            if state in states:
+                del request.session["oidc_states"][state]
+                request.session.modified = True
+            return self.login_failure()
+        entry = request.session["oidc_states"].pop(state)
+        request.session.modified = True
+        request.session.save()
+        backend = OidcBackend()
+        try:
+            user = backend.authenticate(request, nonce=entry.get("nonce"),
+                                        code_verifier=entry.get("code_verifier"))
+        except (SuspiciousOperation, requests.RequestException):
+            user = None
+        if user is None or not user.is_active:
+            return self.login_failure()
+        self.user = user
+        auth.login(request, user, backend="fokus.signin.oidc.OidcBackend")
+        return HttpResponseRedirect(self.success_url)
+
+    @property
+    def failure_url(self):
+        return reverse("signin:sso_refused")
 
     def login_failure(self):
         refusal = self.request.session.get("fokus_sso_refusal")

@@ -1,0 +1,1 @@
+"""A tiny OpenID Connect provider (django-oauth-toolkit) the OIDC tests run as a subprocess."""
