@@ -293,3 +293,36 @@ def test_the_admin(page, browser_world, guard):
     guard.visit("/admin/audit/accesslogentry/", "admin access log")
     assert_accessible(page, "admin access log")
     guard.assert_clean()
+
+
+def test_the_sign_in_the_dpo_and_the_analyst_pages(page, browser_world, guard):
+    from fokus.accounts.models import Role, User
+
+    world = browser_world
+    User.objects.create_user("dpo", password=PASSWORD, organisation=world.org, role=Role.DPO,
+                             first_name="Dina", last_name="Dahl")
+    _log_in(page, guard, "anna")
+    guard.visit(f"/cases/{world.hansen.pk}/", "case page")
+    guard.visit("/account/", "my account")
+    guard.visit("/account/password/", "change password")
+    guard.visit("/login/code/setup/", "set up the authenticator app")
+    qr = page.locator("svg.qr-code")
+    assert qr.bounding_box()["width"] > 100  # the QR code is drawn inline, unstyled
+
+    page.context.clear_cookies()
+    _log_in(page, guard, "dpo")
+    guard.visit("/dpo/", "the DPO's access log")
+    page.get_by_label("Navn (fornavn, efternavn eller begge)").fill("Mikkel")
+    page.get_by_role("button", name="Søg").click()
+    page.get_by_role("link", name="Mikkel Hansen").click()
+    page.wait_for_url("**/dpo/persons/*/")
+    guard.check("the DPO's page about a child")
+    assert page.locator("section.dpo-group").count() >= 1
+    guard.visit(f"/dpo/users/{world.anna.pk}/", "the DPO's page about a user")
+
+    page.context.clear_cookies()
+    _log_in(page, guard, "ali")
+    guard.visit("/cases/", "the analyst's cases")
+    guard.visit("/research/", "research exports")
+    guard.visit("/dashboards/outcomes/", "the analyst's dashboard")
+    guard.assert_clean()
