@@ -393,8 +393,11 @@ def test_everything_anna_did_with_her_searches(world, client, dpo):
 
 def test_the_pages_are_danish_by_default_and_english_on_request(world, client, dpo):
     client.force_login(dpo)
-    assert "Find et barn eller en forælder" in client.get(reverse("privacy:home")
-                                                          ).content.decode()
+    html = client.get(reverse("privacy:home")).content.decode()
+    assert "Find et barn eller en forælder" in html
+    # The main menu leads the DPO to the access log, and to nothing of a case.
+    assert 'href="/dpo/" aria-current="page">Adgangslog</a>' in html
+    assert reverse("insights:case_list") not in html
     client.cookies["django_language"] = "en"
     assert "Find a child or a parent" in client.get(reverse("privacy:home")).content.decode()
 
