@@ -8,7 +8,9 @@
   right-most address in X-Forwarded-For that is not one of them.
 - NoStoreMiddleware (after WhiteNoise, so static files keep their long caching): every
   response of the application, which may show personal data, carries
-  Cache-Control: no-store and Pragma: no-cache.
+  Cache-Control: no-store and Pragma: no-cache. A view whose response holds no personal
+  data and must keep its own caching sets `response.fokus_cacheable = True` (only the
+  family screen's service worker script does).
 - ControlCharacterMiddleware: a request whose path, query, form fields or JSON body holds a
   NUL byte or another control character (C0 other than tab, CR and LF, and DEL) is
   refused (400) with a message in the person's language before any view runs; nothing

@@ -78,6 +78,8 @@ def service_worker(request):
     response = HttpResponse(SERVICE_WORKER.read_bytes(),
                             content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
+    # No personal data in it: revalidated, not no-store (fokus.lib.middleware.NoStoreMiddleware).
+    response.fokus_cacheable = True
     return response
 
 
