@@ -179,3 +179,29 @@ def test_the_demo_says_on_the_login_page_that_the_code_is_optional(client, setti
     settings.FOKUS_SECOND_FACTOR = "required"
     assert "Demo:" not in client.get(reverse("login"),
                                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_an_administrator_resets_a_lost_authenticator_app_and_cannot_add_one(client, world,
+                                                                             settings):
+    settings.FOKUS_SECOND_FACTOR = "optional"  # the administrator's own code aside
+    device = device_for(world.anna)
+    client.force_login(world.admin)
+    base = "/admin/otp_totp/totpdevice/"
+    assert client.get(base).status_code == 200
+    assert client.get(base + "add/").status_code == 403
+    response = client.post(f"{base}{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    entry = AccessLogEntry.objects.filter(purpose="reset second factor").get()
+    assert entry.user_id == world.admin.pk and entry.detail == {"user_id": world.anna.pk}
+    # Her next login takes her to set up a new one.
+    settings.FOKUS_SECOND_FACTOR = "required"
+    client.post(reverse("logout"))
+    password_login(client)
+    assert client.get(reverse("insights:case_list"))["Location"] == reverse("signin:enrol")
+
+
+def test_nobody_else_sees_the_authenticator_apps(client, world):
+    device_for(world.anna)
+    client.force_login(world.lise)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 302

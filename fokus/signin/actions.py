@@ -93,3 +93,12 @@ def sign_out_everywhere(request) -> User:
     record(user, AccessAction.UPDATE, "user", user.pk, purpose="sign out everywhere",
            detail={"changed": ["session_generation"]})
     return user
+
+
+@transaction.atomic
+def reset_second_factor(actor, device) -> None:
+    """An administrator deletes a user's authenticator app (a lost phone); she sets up a new
+    one at her next login. Logged with the user's id, never the key."""
+    record(actor, AccessAction.DELETE, "second_factor", device.pk, purpose="reset second factor",
+           detail={"user_id": device.user_id})
+    device.delete()

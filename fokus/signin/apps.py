@@ -11,6 +11,8 @@ class SigninConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals
 
-        from fokus.signin import middleware
+        from fokus.signin import admin, middleware
+
+        admin.register()  # after every app's admin module: in place of django-otp's
 
         signals.user_logged_in.connect(middleware.on_logged_in, dispatch_uid="fokus-clocks")
