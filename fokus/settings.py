@@ -404,6 +404,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "signin:oidc_callback"
 # stopped by her expired login: a rating kept on the tablet is delivered after she unlocked.
 FOKUS_SESSION_QUIET_VIEWS = ["ratings:kiosk_submit", "ratings:kiosk_service_worker"]
 AUTHENTICATION_BACKENDS += ["fokus.signin.saml.SamlBackend", "fokus.signin.oidc.OidcBackend"]
+# pysaml2's schema library tells each start that a schema "is already loaded": noise.
+LOGGING["loggers"]["xmlschema"] = {"level": "WARNING"}
 
 
 # Web surface (issue 11): docs/web-surface.md.
