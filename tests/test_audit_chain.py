@@ -112,7 +112,8 @@ def test_values_are_chained_as_the_database_gives_them_back(db):
         entry = record(None, "read", "case", 5, case_id="5", person_id="6",
                        detail={"ids": (1, 2), 3: "three", "name": "Søren Ærø"})
         record(None, "list", "case", detail={"f": 1e-7, "x": 1.5, "one": 1.0, "nil": None,
-                                             "big": 12345678901234567890, "nested": {"b": [],
+                                             "big": 12345678901234567890, "e16": 1e16, "e300": -1e300,
+                                             "nested": {"b": [],
                                                                                      "a": {}}})
     assert entry.case_id == 5 and entry.detail == {"ids": [1, 2], "3": "three",
                                                    "name": "Søren Ærø"}

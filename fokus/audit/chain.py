@@ -44,6 +44,29 @@ def canonical_detail(detail) -> object:
     return json.loads(json.dumps(detail if detail is not None else {}))
 
 
+_EXACT = 2**53  # integers a float holds exactly
+
+
+def _hashable(value):
+    """A detail's value as it is hashed: numbers the way any database gives them back.
+    PostgreSQL's jsonb keeps numbers as decimals, so 1e16 comes back as the integer
+    10000000000000000 and 1.0 may come back as 1.0 or 1: an integral number below 2**53
+    is hashed as that integer, any other number as the nearest float."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            return value
+        if abs(value) < _EXACT:
+            return int(value)
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _hashable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_hashable(item) for item in value]
+    return value
+
+
 def utc_iso(at: datetime.datetime) -> str:
     if timezone.is_naive(at):
         at = timezone.make_aware(at, datetime.UTC)
@@ -54,10 +77,11 @@ def entry_hash(*, seq: int, at: datetime.datetime, user_id, username: str, actio
                object_type: str, object_id: str, case_id, person_id, purpose: str,
                detail, prev: str) -> str:
     """The hash of one entry: SHA-256 over the JSON array of its fields (time in UTC,
-    detail with sorted keys) followed by the previous entry's hash."""
+    detail with sorted keys, its numbers as _hashable gives them) followed by the
+    previous entry's hash."""
     body = json.dumps(
         [seq, utc_iso(at), user_id, username, action, object_type, object_id, case_id,
-         person_id, purpose, canonical_detail(detail)],
+         person_id, purpose, _hashable(canonical_detail(detail))],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{body}\n{prev}".encode()).hexdigest()
 
