@@ -205,3 +205,19 @@ def test_nobody_else_sees_the_authenticator_apps(client, world):
     device_for(world.anna)
     client.force_login(world.lise)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 302
+
+
+def test_a_role_that_needs_a_code_given_during_the_session_asks_for_it(client, world):
+    password_login(client, "dorte")  # department head: no code
+    assert client.get(reverse("signin:account")).status_code == 200
+    world.dorte.role = "team_leader"
+    world.dorte.save(update_fields=["role"])
+    assert client.get(reverse("signin:account"))["Location"] == reverse("signin:enrol")
+
+
+def test_a_code_with_a_control_character_is_refused_with_a_message(client, world):
+    device_for(world.anna)
+    password_login(client)
+    response = client.post(reverse("signin:second_factor"), {"code": "12\x0034"}, **DA)
+    assert response.status_code in {200, 400}
+    assert client.get(reverse("insights:case_list")).status_code == 302

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from fokus.lib.forms import FokusForm, RefuseControlCharacters
 
-class CodeForm(forms.Form):
+
+class CodeForm(FokusForm):
     code = forms.CharField(
         label=_("Code from your authenticator app"), max_length=6, min_length=6,
         help_text=_("Six digits. A new code is shown every 30 seconds."),
@@ -20,7 +22,7 @@ class CodeForm(forms.Form):
         return code
 
 
-class ChangePasswordForm(PasswordChangeForm):
+class ChangePasswordForm(RefuseControlCharacters, PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].widget.attrs.update({"autocomplete": "current-password"})

@@ -11,7 +11,7 @@ from fokus.accounts import policy
 SSO_BACKENDS = frozenset({"fokus.signin.saml.SamlBackend", "fokus.signin.oidc.OidcBackend"})
 FAILED = "fokus_totp_failed"
 NEXT = "fokus_after_second_factor"
-# The user (pk) this session's login asked no second factor of, decided once per login.
+# The user (pk, role, setting) this session's login asked no second factor of, decided once per login.
 NOT_NEEDED = "fokus_second_factor_not_needed"
 
 
@@ -35,19 +35,25 @@ def pending(request) -> bool:
     user = request.user
     if not user.is_authenticated or signed_in_by_sso(request):
         return False
-    if request.session.get(NOT_NEEDED) == user.pk or user.is_verified():
+    if request.session.get(NOT_NEEDED) == _mark(user) or user.is_verified():
         return False
     if required(user):
         return True
-    request.session[NOT_NEEDED] = user.pk
+    request.session[NOT_NEEDED] = _mark(user)
     return False
+
+
+def _mark(user) -> list:
+    """Decided for this user in this role and setting: a role that needs a code (given
+    during the session) or the setting made "required" asks for the code at once."""
+    return [user.pk, user.role, settings.FOKUS_SECOND_FACTOR]
 
 
 def on_logged_in(request, user) -> None:
     """Decide at login whether this login owes a second factor."""
     request.session.pop(FAILED, None)
     if signed_in_by_sso(request) or not required(user):
-        request.session[NOT_NEEDED] = user.pk
+        request.session[NOT_NEEDED] = _mark(user)
     else:
         request.session.pop(NOT_NEEDED, None)
 
