@@ -173,3 +173,21 @@ def test_my_account_needs_a_login(client, name):
 def test_sign_out_everywhere_is_a_post(client, world):
     client.force_login(world.anna)
     assert client.get(reverse("signin:sign_out_everywhere")).status_code == 405
+
+
+def test_unlocking_the_family_screen_needs_no_second_code(client, world, settings):
+    """The code was given at the login; the hand-back asks her password, not another code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.test_totp import code
+
+    settings.FOKUS_SECOND_FACTOR = "required"
+    device = TOTPDevice.objects.create(user=world.anna, name="Fokus", confirmed=True)
+    client.post(reverse("login"), {"username": "anna", "password": PASSWORD})
+    client.post(reverse("signin:second_factor"), {"code": code(device)})
+    assert client.get(reverse("insights:case_list")).status_code == 200
+    meeting = _start(client, world)
+    _hand_over(client, world, meeting, _steps(world))
+    assert client.get(reverse("insights:case_list"))["Location"] == reverse("ratings:unlock")
+    client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
+    assert client.get(reverse("insights:case_list")).status_code == 200
