@@ -466,3 +466,13 @@ def test_a_person_born_in_the_future_is_refused(world, login):
                                {"first_name": "Ib", "role": "father", **data}, **EN)
         assert response.status_code == 200, data
     assert Person.objects.count() == before
+
+
+def test_the_admin_refuses_a_control_character_and_changes_nothing(world, login):
+    from fokus.cases.models import Organisation
+
+    client = login(world.admin)
+    url = reverse("admin:cases_organisation_change", args=[world.org.pk])
+    response = client.post(url, {"name": "Testkommune\x00", "municipality_code": "101"}, **EN)
+    assert response.status_code == 400 and EN_CONTROL in response.content.decode()
+    assert Organisation.objects.get(pk=world.org.pk).name == "Testkommune"
