@@ -152,3 +152,26 @@ def test_the_privileges_reader_takes_several_groups_and_skips_garbage():
     encoded = privilege_list(([CASEWORKER], {ORG_UNIT: NORD}), ([TEAM_LEADER], {ORG_UNIT: SYD}))
     assert privileges([encoded, "not base64!", "PHg+"]) == [
         ([CASEWORKER], {ORG_UNIT: [NORD]}), ([TEAM_LEADER], {ORG_UNIT: [SYD]})]
+
+
+def test_the_identity_provider_s_post_needs_no_csrf_token(idp, world):
+    """The IdP's form posts across sites, without Fokus's CSRF token: the signed assertion
+    and its answer to this browser's request are the protection."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    idp.person = person(str(uuid.uuid4()), ([CASEWORKER], {ORG_UNIT: NORD}))
+    assert sso(browser, idp).status_code == 302
+    assert logged_in_as(browser) is not None
+
+
+def test_a_response_posted_twice_is_refused_the_second_time(client, idp, world):
+    idp.person = person(str(uuid.uuid4()), ([CASEWORKER], {ORG_UNIT: NORD}))
+    start = client.get(reverse("signin:saml_login"), {"next": "/cases/"})
+    form = requests.get(start["Location"], timeout=10).text
+    fields = {unescape(n): unescape(v) for n, v in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+    assert client.post(reverse("signin:saml_acs"), fields).status_code == 302
+    client.post(reverse("logout"))
+    replay = client.post(reverse("signin:saml_acs"), fields, **EN)
+    assert replay.status_code in {400, 403} and logged_in_as(client) is None
