@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -220,6 +221,13 @@ class PendingGrantAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "status", "requested_by", "requested_at", "decided_by",
                     "decided_at")
     list_filter = ("status", "role")
+
+    def changelist_view(self, request, extra_context=None):
+        self.message_user(request, format_html(
+            '{} <a href="{}">{}</a>',
+            _("Grants are approved or rejected by a second person on"),
+            reverse("accounts:approvals"), _("the approvals page")), messages.INFO)
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False
