@@ -352,3 +352,33 @@ def _request_for(user):
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
+
+
+# --- the pages in Danish and English ------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "words", "not_words"), [
+    ("da", ["Godkendelser", "Venter på godkendelse", "Godkend for"], ["Waiting for approval"]),
+    ("en", ["Approvals", "Waiting for approval", "Approve for"], ["Venter på godkendelse"]),
+])
+def test_the_approvals_page_in_danish_and_english(world, asked, client, language, words,
+                                                   not_words):
+    from django.conf import settings
+
+    client.force_login(world.dorte)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("accounts:approvals")).content.decode()
+    for word in words:
+        assert word in html, word
+    for word in not_words:
+        assert word not in html, word
+    assert "style=" not in html and "<script>" not in html
+
+
+@pytest.mark.parametrize(("language", "heading"), [("da", "Linket kan ikke bruges"),
+                                                    ("en", "The link cannot be used")])
+def test_a_forged_reset_link_says_so_in_the_person_s_language(client, db, language, heading):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    url = reverse("accounts:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x-y"})
+    assert heading in client.get(url).content.decode()
