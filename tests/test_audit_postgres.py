@@ -69,8 +69,7 @@ def test_the_application_role_may_insert_and_read_but_not_change_the_log(app_rol
     with connect_as(role, password) as app:
         # What record() needs: the lock, the head, an insert.
         with app.transaction(), app.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain._LOCK_KEY])
-            cursor.execute(f"SELECT seq, hash FROM {TABLE} ORDER BY seq DESC LIMIT 1")
+            cursor.execute("SELECT seq, hash FROM audit_chain_head(%s)", [chain._LOCK_KEY])
             seq, _hash = cursor.fetchone()
             cursor.execute(insert_sql(), [seq + 1, "0" * 64])
             cursor.execute(f"SELECT count(*) FROM {TABLE}")
