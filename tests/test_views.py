@@ -12,9 +12,10 @@ from fokus.cases.models import Person
 from fokus.ratings.models import Rating
 from tests.conftest import years_ago
 
-# The case read and its prefetches, the log entry, the settings in force, the prompts,
-# and the graph's key (ratings, settings, parameter sets, people: 4) for its image URL.
-MAX_CASE_PAGE_QUERIES = 24
+# The case read and its prefetches, the log entry (and the log chain's head), the settings
+# in force, the prompts, and the graph's key (ratings, settings, parameter sets, people: 4)
+# for its image URL.
+MAX_CASE_PAGE_QUERIES = 25
 
 
 def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, login):
