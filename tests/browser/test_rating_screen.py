@@ -268,17 +268,22 @@ def test_done_pressed_twice_a_reload_and_a_retry_store_one_rating(page, browser_
     assert _visible_step(page).get_by_role("heading", level=1).inner_text() == "Sara"
     assert _visible_step(page).get_attribute("data-step") == "1"
     first.locator(".step-done").evaluate("b => b.click()")
-    # A retry of that step from an older page, with a key of its own: already saved.
-    answer = page.evaluate("""async () => {
+    # A retry of that step from an older page, with a key of its own: the step's rating is
+    # the one saved. The same answers again: "already saved"; other answers: refused (409),
+    # never acknowledged and dropped (issue 11).
+    retry = """async (answers) => {
         const app = document.getElementById("rating-app");
         const response = await fetch(app.dataset.submitUrl, {
             method: "POST", credentials: "same-origin",
             headers: {"Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf},
             body: JSON.stringify({key: crypto.randomUUID(), screen: app.dataset.screen, step: 0,
-                                  answers: ["9.0", "9.0", "9.0", "9.0"]})});
+                                  answers: answers})});
         return {status: response.status, body: await response.json()};
-    }""")
-    assert answer["status"] == 200 and answer["body"]["status"] == "saved"
+    }"""
+    same = page.evaluate(retry, ["2.0", "3.0", "4.0", "5.0"])
+    assert same["status"] == 200 and same["body"]["status"] == "saved"
+    other = page.evaluate(retry, ["9.0", "9.0", "9.0", "9.0"])
+    assert other["status"] == 409
     page.wait_for_timeout(500)
     ors = Rating.objects.filter(person=world.mother, instrument__code="ORS")
     assert ors.count() == 1
