@@ -2,6 +2,7 @@
 is handed over, and the case graph on the meeting page after unlocking."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -261,3 +262,25 @@ def test_the_meeting_page_offers_the_family_screen_options(world, client):
     for name in ("show_numbers", "show_alliance", "show_family_graph"):
         assert f'name="{name}"' in html
         assert f'name="{name}" id="id_{name}" form="handover-form" checked' not in html
+
+
+def test_a_caseworker_signed_in_by_sso_leaves_the_family_screen_by_signing_in_again(world, client):
+    """She has no Fokus password (single sign-on): the unlock page offers the
+    municipality's login instead of a password field, and leaving ends the screen."""
+    world.anna.set_unusable_password()
+    world.anna.save(update_fields=["password"])
+    meeting = _rated_meeting(client, world)
+    _hand_over(client, world, meeting, _steps(world))
+    page = client.get(reverse("ratings:unlock"), **EN)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="password"' not in html and "Sign in again" in html
+    meeting_url = reverse("insights:meeting", kwargs={"case_id": world.hansen.pk,
+                                                     "meeting_id": meeting.pk})
+    # Whatever is posted (a password typed anyway is no way out): the login, then the meeting.
+    left = client.post(reverse("ratings:unlock"), {"password": PASSWORD}, **EN)
+    assert left["Location"] == f"{reverse('login')}?{urlencode({'next': meeting_url})}"
+    # The family screen is closed and the case needs a full login.
+    assert client.get(reverse("ratings:kiosk"), **EN).status_code != 200
+    response = client.get(meeting_url, **EN)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

@@ -2,6 +2,7 @@
 submissions, and the caseworker's way back (her password)."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.contrib.auth import login as auth_login
@@ -124,6 +125,16 @@ def unlock(request):
     if grant is None:
         return _no_screen(request)
     user = kiosk.caseworker(grant)
+    if user is not None and not user.has_usable_password():
+        # Signed in through the municipality's login (SSO): Fokus knows no password of
+        # hers, so the way back is that login again, from the start.
+        if request.method == "POST":
+            case_id, meeting_id = grant["case"], grant["meeting"]
+            kiosk.end(request)
+            meeting = reverse("insights:meeting", kwargs={"case_id": case_id,
+                                                         "meeting_id": meeting_id})
+            return redirect(f"{reverse('login')}?{urlencode({'next': meeting})}")
+        return render(request, "ratings/unlock.html", {"sso": True, "kiosk": True})
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if user is not None and user.check_password(form.cleaned_data["password"]):
