@@ -122,3 +122,21 @@ def test_concurrent_writers_keep_one_chain():
     assert seqs == list(range(1, writers * per_writer + 1))
     result = chain.verify()
     assert result.ok and result.entries == writers * per_writer, result.problem
+
+
+def test_the_dpos_person_query_is_served_by_the_detail_index(world):
+    """`who has seen this person` looks inside detail: migration 0006's GIN index serves it
+    (the planner is told not to scan, as it would on a table this small)."""
+    from fokus.privacy.dpo import entries_about
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                       ["audit_accesslogentry_detail_gin"])
+        (definition,) = cursor.fetchone()
+    assert "gin" in definition and "jsonb_path_ops" in definition
+    sql, params = entries_about(world.child).query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_accesslogentry_detail_gin" in plan
