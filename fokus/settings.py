@@ -148,6 +148,8 @@ FOKUS_PRIVACY_CONTACT = env_str("FOKUS_PRIVACY_CONTACT", "")
 # Where Fokus is reached from outside (scheme and host, e.g. https://fokus.kommune.dk): the
 # task worker has no request, so a rating link's reminder carries a link only when it is set.
 FOKUS_BASE_URL = env_str("FOKUS_BASE_URL", "")
+# Retention's archive of closed cases (fokus/privacy/retention.py, docs/retention.md).
+FOKUS_ARCHIVE_DIR = Path(env_str("FOKUS_ARCHIVE_DIR", "") or DATA_DIR / "archive")
 
 # Password guessing (django-axes). After FOKUS_LOGIN_ATTEMPTS failed logins for one
 # username from one address, that username is refused from that address for
@@ -174,6 +176,8 @@ AUTHENTICATION_BACKENDS = [
     "fokus.accounts.backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Dashboards suppress groups with fewer series than this (insights/dashboard_access.py).
+FOKUS_MIN_GROUP_SIZE = _env_positive_int("FOKUS_MIN_GROUP_SIZE", 5)
 AXES_FAILURE_LIMIT = _env_positive_int("FOKUS_LOGIN_ATTEMPTS", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("FOKUS_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
