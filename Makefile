@@ -87,7 +87,7 @@ test-postgres: venv
 	else \
 	  rm -f $(ARTIFACTS)/postgres-skipped; \
 	  $(PY) tools/check_postgres.py "$(PG_TEST_URL)" $(ARTIFACTS)/postgres-version.txt && \
-	  DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -m "not browser" --ignore=tests/outcomes \
+	  DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -m "not browser and not sqlite_only" --ignore=tests/outcomes \
 	    -p no:cacheprovider --junitxml=$(ARTIFACTS)/postgres.xml; \
 	fi
 

@@ -12,10 +12,11 @@ from fokus.cases.models import Person
 from fokus.ratings.models import Rating
 from tests.conftest import years_ago
 
-# The case read and its prefetches, the log entry (and the log chain's head), the settings
-# in force, the prompts, and the graph's key (ratings, settings, parameter sets, people: 4)
-# for its image URL.
-MAX_CASE_PAGE_QUERIES = 25
+# The user's organisation (the policy reads whether caseworkers see only their own
+# cases), the case read and its prefetches, the log entry (and the log chain's head), the
+# settings in force, the prompts, and the graph's key (ratings, settings, parameter sets,
+# people: 4) for its image URL.
+MAX_CASE_PAGE_QUERIES = 26
 
 
 def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, login):
