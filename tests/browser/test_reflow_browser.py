@@ -26,7 +26,7 @@ PAGES = {
     ],
     "lise": ["/cases/", "/cases/{hansen}/", "/board/", "/dashboards/outcomes/",
              "/dashboards/use/"],
-    "dorte": ["/cases/", "/dashboards/outcomes/", "/dashboards/use/"],
+    "dorte": ["/dashboards/outcomes/", "/dashboards/use/"],
     "ali": ["/cases/", "/dashboards/outcomes/", "/dashboards/use/"],
     "admin": [
         "/admin/",
