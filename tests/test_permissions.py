@@ -534,9 +534,9 @@ def _check(scene, client, persona, expect, response, before, berg_before, last_l
             from pypdf import PdfReader
 
             text = " ".join(page.extract_text() for page in PdfReader(BytesIO(body)).pages)
-        # Random tokens are not the case's data: a CSRF token or a nonce may hold
-        # "Berg" by chance (about one in 62^4 per place).
-        text = re.sub(r'(name="csrfmiddlewaretoken" value|nonce)="[^"]*"', "", text)
+        # Random tokens are not the case's data: a CSRF token (64 letters and digits) or a
+        # nonce may hold "Berg" by chance (about one in 62^4 per place).
+        text = re.sub(r"[A-Za-z0-9+/_-]{20,}", "", text)
         leaked = [secret for secret in BERG_SECRETS if secret in text]
         assert not leaked, f"{persona} was shown {leaked} of the Berg case"
         if not expect.figures:
