@@ -390,3 +390,76 @@ def test_a_forged_reset_link_says_so_in_the_person_s_language(client, db, langua
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     url = reverse("accounts:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "x-y"})
     assert heading in client.get(url).content.decode()
+
+
+# --- an address changed by an administrator holds a reset link (docs/roles.md) ----------
+
+def _reset_posted(client, user):
+    return client.post("/admin/accounts/user/", {
+        "action": "send_password_reset", "_selected_action": [user.pk]}, follow=True)
+
+
+def _reset_links(mailoutbox, address):
+    return [mail for mail in mailoutbox if address in mail.to and "/adgangskode/ny/" in mail.body]
+
+
+def test_a_reset_to_an_address_the_administrator_just_set_is_held_and_logged(
+        world, client, mailoutbox, django_capture_on_commit_callbacks):
+    """The attack: the administrator puts his own address on Bo (a caseworker) and sends
+    Bo a reset link, to log in as Bo. The link is not sent; the refusal is logged; Bo is
+    told at his old address."""
+    world.bo.email = "bo@example.org"
+    world.bo.save()
+    client.force_login(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.change_user(world.admin, User.objects.get(pk=world.bo.pk),
+                            email="mallory@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _reset_posted(client, world.bo)
+    assert not _reset_links(mailoutbox, "mallory@example.org")
+    assert any("bo@example.org" in mail.to for mail in mailoutbox)
+    assert "no password reset link is sent" in response.content.decode()
+    refused = AccessLogEntry.objects.filter(purpose="password reset held",
+                                            object_id=str(world.bo.pk))
+    assert refused.count() == 1 and refused.get().user_id == world.admin.pk
+    assert not AccessLogEntry.objects.filter(purpose="password reset sent",
+                                             object_id=str(world.bo.pk)).exists()
+    with pytest.raises(actions.ResetHeld):
+        actions.send_password_reset(world.admin, User.objects.get(pk=world.bo.pk),
+                                    domain="testserver")
+
+
+def test_the_hold_ends_after_its_days_and_other_resets_are_sent(
+        world, client, mailoutbox, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    client.force_login(world.admin)
+    # An analyst's account opens no case data: no hold.
+    actions.change_user(world.admin, User.objects.get(pk=world.ali.pk), email="ali@example.org")
+    # Anna changes her own address: no hold.
+    actions.change_user(world.anna, User.objects.get(pk=world.anna.pk), email="anna@example.org")
+    # Bo's address changed by the administrator long enough ago: no hold any more.
+    actions.change_user(world.admin, User.objects.get(pk=world.bo.pk), email="bo@example.org")
+    User.objects.filter(pk=world.bo.pk).update(
+        email_changed_by_other_at=timezone.now() - policy.RESET_HOLD_AFTER_EMAIL_CHANGE
+        - timezone.timedelta(minutes=1))
+    mailoutbox.clear()
+    for user, address in ((world.ali, "ali@example.org"), (world.anna, "anna@example.org"),
+                          (world.bo, "bo@example.org")):
+        with django_capture_on_commit_callbacks(execute=True):
+            _reset_posted(client, user)
+        assert len(_reset_links(mailoutbox, address)) == 1, user.username
+    assert not AccessLogEntry.objects.filter(purpose="password reset held").exists()
+
+
+def test_the_hold_covers_every_role_whose_account_opens_case_data_or_approvals():
+    from django.utils import timezone
+
+    now = timezone.now()
+    for role in Role:
+        user = User(role=role, email_changed_by_other_at=now)
+        held = policy.reset_held_until(user, now) is not None
+        assert held == (role in policy.CASE_CONTENT_ROLES or role in policy.APPROVER_ROLES
+                        or role == Role.DPO), role
+        assert policy.reset_held_until(user, now + policy.RESET_HOLD_AFTER_EMAIL_CHANGE) is None
+    assert policy.reset_held_until(User(role=Role.CASEWORKER), now) is None

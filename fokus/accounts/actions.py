@@ -119,6 +119,9 @@ def change_user(actor, user: User, *, teams=None, groups=None, user_permissions=
                                                                   user_permissions)):
         raise RightsRefused(_("You cannot change your own role, organisation, teams or "
                               "rights. Ask another administrator."))
+    if user.email != stored.email and actor is not None and actor.pk != user.pk:
+        # A reset link is held for a while (policy.reset_held_until): see send_password_reset.
+        user.email_changed_by_other_at = timezone.now()
     grant = _approved is None and _needs_approval(actor, user, before, asked)
     if grant:  # the rights stay as they were until a second person approves
         user.role, user.organisation_id = before["role"], before["organisation"]
@@ -190,6 +193,17 @@ def delete_group(actor, group: Group) -> None:
 class RightsRefused(PermissionDenied):
     """A change the policy refuses (one's own rights, another's password). Nothing is
     written; the caller logs the refusal (record_refused) outside the rolled-back work."""
+
+
+class ResetHeld(RightsRefused):
+    """A password reset link held after another person changed the user's e-mail address
+    (policy.reset_held_until). Nothing is sent; the refusal is logged in its own transaction
+    (the caller's work may be rolled back, the log entry stays only if the caller commits:
+    the admin's action commits it)."""
+
+    def __init__(self, message, until):
+        super().__init__(message)
+        self.until = until
 
 
 RIGHTS_FIELDS = ("role", "organisation", "teams", "is_active")
@@ -313,13 +327,32 @@ def notify_user(user: User, actor, message: str, *, also=()) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, addresses))
 
 
-@transaction.atomic
 def send_password_reset(actor, user: User, *, domain: str, use_https: bool = True) -> None:
     """E-mail the user a link to set a new password herself (Django's reset token), after
-    the transaction has committed; logged. The administrator never sees or sets it."""
+    the transaction has committed; logged. The administrator never sees or sets it.
+
+    Held (ResetHeld, the refusal logged) for a while after another person changed the
+    address of a user whose role sees case data (policy.reset_held_until)."""
     if not user.email:
         raise ValidationError(_("%(user)s has no e-mail address: a reset link cannot be "
                                 "sent.") % {"user": user.username})
+    held = policy.reset_held_until(user, timezone.now()) if (
+        actor is not None and actor.pk != user.pk) else None
+    if held is not None:
+        record_refused(actor, user, "password reset held",
+                       {"reason": "e-mail changed by another person",
+                        "held_until": held.isoformat()})
+        raise ResetHeld(_("The e-mail address of %(user)s was changed by another person "
+                          "recently, so no password reset link is sent to it before "
+                          "%(date)s. She was told of the change at her old address.") % {
+                              "user": user.username,
+                              "date": timezone.localtime(held).strftime("%d.%m.%Y %H:%M")},
+                        held)
+    _send_reset(actor, user, domain=domain, use_https=use_https)
+
+
+@transaction.atomic
+def _send_reset(actor, user: User, *, domain: str, use_https: bool) -> None:
     record(actor, AccessAction.UPDATE, "user", user.pk, purpose="password reset sent",
            detail={"changed": [], "password_reset": "sent"})
     context = {"email": user.email, "domain": domain, "site_name": "Fokus",

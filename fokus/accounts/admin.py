@@ -200,8 +200,12 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
                 if not user.email:
                     without.append(user.username)
                     continue
-                actions.send_password_reset(request.user, user, domain=request.get_host(),
-                                            use_https=request.is_secure())
+                try:
+                    actions.send_password_reset(request.user, user, domain=request.get_host(),
+                                                use_https=request.is_secure())
+                except actions.ResetHeld as held:  # logged; the rest are sent
+                    self.message_user(request, str(held.args[0]), messages.ERROR)
+                    continue
                 sent += 1
         if sent:
             self.message_user(request, ngettext(

@@ -30,6 +30,10 @@ class User(AbstractUser):
     # Raised by "sign out everywhere" (and a password reset): every session made
     # before carries the old value in its auth hash and is ended at its next request.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # When another person (an administrator) last changed her e-mail address: a password
+    # reset link is held for a while after it (fokus.accounts.policy.reset_held_until), so
+    # an administrator cannot send her link to an address of his own.
+    email_changed_by_other_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")

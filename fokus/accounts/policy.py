@@ -17,6 +17,8 @@ predicates taking a user add what a role alone does not say: an active account,
 an organisation, the organisation's settings, the user's teams.
 """
 
+from datetime import timedelta
+
 from fokus.accounts.models import Role
 
 # Roles that see named case content (children, parents, ratings, notes).
@@ -200,6 +202,25 @@ def grant_opens_case_content(old: dict | None, new: dict) -> bool:
     if old["organisation"] != new["organisation"] or old["role"] != new["role"]:
         return True
     return bool(set(new["teams"]) - set(old["teams"]))
+
+
+# Roles whose account, once taken over, opens case data, approvals or the access log: a
+# password reset for them is held after another person changed their e-mail address.
+RESET_HOLD_ROLES = CASE_CONTENT_ROLES | APPROVER_ROLES | {Role.DPO}
+RESET_HOLD_AFTER_EMAIL_CHANGE = timedelta(days=7)
+
+
+def reset_held_until(user, now):
+    """Until when a password reset link for `user` is held (None: not held). An
+    administrator who changed her address to one of his own and then sent her a reset link
+    would log in as her: for a role of RESET_HOLD_ROLES, no link is sent for
+    RESET_HOLD_AFTER_EMAIL_CHANGE after another person changed her address. She is told of
+    the change at her old address meanwhile; she changing it herself holds nothing."""
+    changed = getattr(user, "email_changed_by_other_at", None)
+    if changed is None or user.role not in RESET_HOLD_ROLES:
+        return None
+    until = changed + RESET_HOLD_AFTER_EMAIL_CHANGE
+    return until if now < until else None
 
 
 def needs_second_factor(user) -> bool:
