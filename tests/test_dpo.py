@@ -305,7 +305,14 @@ def test_who_has_seen_mikkels_data_when_and_why(world, client, dpo):
     assert any(e.purpose == "case page" and e.action == "read" for e in anna.entries)
     lise = {(e.object_type, e.purpose) for e in by_user["lise"].entries}
     assert {("case", "caseload"), ("team_board", "team board")} <= lise
-    assert "case page" in html and "Lise" in html
+    assert "Lise" in html
+    # The stored codes in the reader's language (fokus.audit.words), never the codes.
+    assert "sagens side" in html and "sagsliste" in html and "teamtavle" in html
+    assert ">case page<" not in html and ">caseload<" not in html
+    # Whom an entry showed: the family by first name, Mikkel first; no raw ids.
+    board = next(e for e in by_user["lise"].entries if e.object_type == "team_board")
+    assert board.persons_text == f"{world.child.first_name} og {world.mother.first_name}"
+    assert f">{board.persons_text}<" in html
     # Bo's read of another family is not there; nothing of the case's content is.
     berg_reads = AccessLogEntry.objects.filter(case_id=world.berg.pk)
     assert not {e.pk for g in report.groups for e in g.entries} & {e.pk for e in berg_reads}
@@ -345,13 +352,19 @@ def test_the_exports_are_logged_and_name_who_when_and_why(world, client, dpo):
     assert "attachment" in response["Content-Disposition"]
     assert "Mikkel" not in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    reads = [r for r in rows[1:] if r[2] == "anna" and r[11] == "case page"]
-    assert reads and str(world.child.pk) in reads[0][10].split()
+    header = rows[0]
+    assert header[6:8] == ["Hvad", "Hvad, i ord"] and header[12:14] == ["Formål", "Formål, i ord"]
+    # The code for machines, the words beside it, the ids of the persons shown.
+    reads = [r for r in rows[1:] if r[2] == "anna" and r[12] == "case page"]
+    assert reads and reads[0][13] == "sagens side"
+    assert reads[0][6:8] == ["case", "sag"]
+    assert str(world.child.pk) in reads[0][11].split()
     assert all(r[0] == "Mikkel Hansen" for r in rows[1:])  # whom the file is about
     response = client.get(reverse("privacy:dpo_person_pdf", kwargs={"person_id": world.child.pk}))
     assert response["Content-Type"] == "application/pdf" and response.content[:4] == b"%PDF"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    assert "Mikkel Hansen" in text and "case page" in text and "Anna" in text
+    assert "Mikkel Hansen" in text and "sagens side" in text and "Anna" in text
+    assert "case page" not in text
     purposes = [e.purpose for e in new_entries(before)]
     assert purposes == ["DPO: person's log exported as CSV", "DPO: person's log exported as PDF"]
 
@@ -453,3 +466,49 @@ def test_the_family_screen_and_its_graphs_name_only_the_persons_they_show(world,
         [entry] = new_entries(before)
         # Only the person's own line: not Freja, not the other family member.
         assert ids(entry) == {person.pk}, step
+
+
+def test_the_persons_column_says_who_and_how_many(world, client, dpo):
+    """A caseload read shows 120 persons: the page says Mikkel was among them and how
+    many, not 120 ids; a few of the family by name; the CSV keeps the ids."""
+    from django.db import transaction
+    many = [world.child.pk, *range(900_000, 900_119)]
+    with transaction.atomic():
+        record(world.lise, "list", "case", purpose="caseload", detail={"person_ids": many})
+        record(world.anna, "read", "case", world.hansen.pk, case_id=world.hansen.pk,
+               purpose="case page",
+               detail={"person_ids": [world.mother.pk, world.child.pk, world.teen.pk]})
+        # Mikkel and two persons of another family.
+        record(world.anna, "list", "person", purpose="caseload",
+               detail={"person_ids": [world.child.pk, world.berg_child.pk, 900_001]})
+    client.force_login(dpo)
+    url = reverse("privacy:dpo_person", kwargs={"person_id": world.child.pk})
+    response = client.get(url)
+    html = response.content.decode()
+    texts = {e.persons_text for g in response.context["report"].groups for e in g.entries}
+    assert "Mikkel blandt 120 viste" in texts and "Mikkel blandt 120 viste" in html
+    assert "Mikkel, Freja og Sara" in texts
+    assert "Mikkel og 2 andre" in texts and "Emil" not in html  # not of Mikkel's case
+    assert "900118" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get(url).content.decode()
+    assert "Mikkel among 120 shown" in html and "Mikkel and 2 others" in html
+    assert "case page" in html and "caseload" in html and "sagens side" not in html
+    rows = list(csv.reader(io.StringIO(client.get(reverse(
+        "privacy:dpo_person_csv", kwargs={"person_id": world.child.pk})).content.decode(
+        "utf-8-sig")), delimiter=";"))
+    assert any(len(r[11].split()) == 120 and "900118" in r[11].split() for r in rows[1:])
+
+
+def test_the_admins_access_log_shows_words_beside_the_codes(world, client):
+    from django.db import transaction
+    with transaction.atomic():
+        entry = record(world.anna, "read", "case", world.hansen.pk, case_id=world.hansen.pk,
+                       purpose="case graph")
+    client.force_login(world.admin)
+    html = client.get(reverse("admin:audit_accesslogentry_changelist")).content.decode()
+    assert "sagens graf" in html
+    html = client.get(reverse("admin:audit_accesslogentry_change", args=[entry.pk])
+                      ).content.decode()
+    assert "sagens graf" in html and "case graph" in html  # the words and the code
+    assert ">sag<" in html or "sag\n" in html

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction, AccessLogEntry
+from fokus.audit.words import object_word, purpose_word
 
 
 @admin.register(AccessLogEntry)
@@ -10,14 +12,36 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     """Read-only: the data protection officer answers "who has looked at my son's
     data?" by filtering on the person or case id."""
 
-    list_display = ("seq", "at", "username", "action", "object_type", "object_id", "case_id",
-                    "person_id", "purpose")
+    list_display = ("seq", "at", "username", "action", "what", "object_id", "case_id",
+                    "person_id", "why")
     list_filter = ("action", "object_type")
     search_fields = ("=case_id", "=person_id", "username")
     date_hierarchy = "at"
     ordering = ("-seq",)
     # No bulk actions: "delete selected" is not offered (nor allowed by the manager).
     actions = None
+
+    # The stored codes in the reader's language (fokus.audit.words); the codes stay
+    # on the entry's page.
+    fields = ("seq", "at", "username", "user_id", "action", "what", "what_code", "object_id",
+              "case_id", "person_id", "why", "why_code", "detail")
+    readonly_fields = fields
+
+    @admin.display(description=_("what (as stored)"))
+    def what_code(self, obj):
+        return obj.object_type
+
+    @admin.display(description=_("why (as stored)"))
+    def why_code(self, obj):
+        return obj.purpose or "–"
+
+    @admin.display(description=_("what"), ordering="object_type")
+    def what(self, obj):
+        return object_word(obj.object_type)
+
+    @admin.display(description=_("why"), ordering="purpose")
+    def why(self, obj):
+        return purpose_word(obj.purpose) or "–"
 
     # Every read of the log is itself in the log (issue 11), with its criterion.
     def changelist_view(self, request, extra_context=None):

@@ -29,11 +29,14 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fokus.accounts.models import User
 from fokus.accounts.policy import reads_access_log
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction, AccessLogEntry
+from fokus.audit.words import purpose_word, what_text
 from fokus.cases.models import Person
 from fokus.lib.forms import parse_id
 
@@ -215,6 +218,10 @@ def person_report(user, person_id, period: Period, *, purpose: str = "DPO: perso
         found = list(entries[:MAX_ENTRIES + 1])
         truncated = len(found) > MAX_ENTRIES
         found = _annotated(found[:MAX_ENTRIES])
+        names = dict(Person.objects.filter(case_id=person.case_id)
+                     .values_list("pk", "first_name"))
+        for e in found:
+            e.persons_text = persons_text(e.shown_ids, person, names)
         users = _users_by_id({e.user_id for e in found})
         groups: dict[tuple, UserGroup] = {}
         for e in found:
@@ -277,7 +284,43 @@ def _annotated(entries: list) -> list:
     for e in entries:
         e.shown_ids = persons_named(e)
         e.search_text = search_text(e)
+        e.what_text = what_text(e)
+        e.purpose_text = purpose_word(e.purpose)
+        e.shown_first = e.shown_ids[:MAX_NAMED]
+        e.shown_more = max(0, len(e.shown_ids) - MAX_NAMED)
     return entries
+
+
+# A person page names at most this many persons of an entry (of the person's case);
+# more, and it says how many.
+MAX_NAMED = 5
+
+
+def _and_list(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(some)s and %(last)s") % {"some": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def persons_text(ids: list[int], person: Person, names: dict[int, str]) -> str:
+    """Whom an entry showed, said for the person page: the person's case's persons by
+    first name when they are few ("Mads and Lise"), else whether the person was among
+    them and how many in all ("Mads among 120 shown"). The ids stay in the CSV."""
+    if not ids:
+        return ""
+    among = person.pk in ids
+    name = names.get(person.pk) or person.first_name
+    if len(ids) <= MAX_NAMED and all(i in names for i in ids):
+        ordered = sorted(ids, key=lambda i: (i != person.pk, names[i].lower(), i))
+        return _and_list([names[i] or str(i) for i in ordered])
+    if among:
+        others = len(ids) - 1
+        if others < MAX_NAMED:
+            return ngettext("%(name)s and %(n)d other", "%(name)s and %(n)d others",
+                            others) % {"name": name, "n": others}
+        return ngettext("%(name)s among %(n)d shown", "%(name)s among %(n)d shown",
+                        len(ids)) % {"name": name, "n": len(ids)}
+    return ngettext("%(n)d person shown", "%(n)d persons shown", len(ids)) % {"n": len(ids)}
 
 
 def search_text(entry: AccessLogEntry) -> str:

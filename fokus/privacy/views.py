@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fokus.audit.words import object_word, purpose_word
 from fokus.cases.cpr import clean_cpr
 from fokus.lib.forms import DateInput, parse_id
 from fokus.privacy import dpo
@@ -237,8 +238,10 @@ def _cell(value) -> str:
 ABOUT = gettext_lazy("About")
 CSV_HEADER = [
     gettext_lazy("When"), gettext_lazy("User"), gettext_lazy("Name"), gettext_lazy("Role"),
-    gettext_lazy("Action"), gettext_lazy("What"), gettext_lazy("Id"), gettext_lazy("Case"),
+    gettext_lazy("Action"), gettext_lazy("What"), gettext_lazy("What, in words"),
+    gettext_lazy("Id"), gettext_lazy("Case"),
     gettext_lazy("Person"), gettext_lazy("Persons shown"), gettext_lazy("Purpose"),
+    gettext_lazy("Purpose, in words"),
     gettext_lazy("Detail"),
 ]
 
@@ -252,9 +255,9 @@ def _csv(rows, stem: str, *, about: str | None = None) -> HttpResponse:
     for group, e in rows:
         writer.writerow(([_cell(about)] if about is not None else []) + [_cell(v) for v in (
             timezone.localtime(e.at).isoformat(timespec="seconds"), e.username, group.name,
-            group.role, e.get_action_display(), e.object_type, e.object_id, e.case_id,
-            e.person_id, " ".join(str(i) for i in dpo.persons_named(e)), e.purpose,
-            dpo.detail_text(e))])
+            group.role, e.get_action_display(), e.object_type, object_word(e.object_type),
+            e.object_id, e.case_id, e.person_id, " ".join(str(i) for i in dpo.persons_named(e)),
+            e.purpose, purpose_word(e.purpose), dpo.detail_text(e))])
     # A byte order mark, so that Excel reads the file as UTF-8 (æ, ø, å).
     return _download(("\ufeff" + out.getvalue()).encode(), "text/csv; charset=utf-8",
                      f"{stem}.csv")
