@@ -56,10 +56,12 @@ def test_the_dpo_finds_who_has_seen_mikkels_data(browser, live_server, page, log
         anna = dpo.locator("section.dpo-group").filter(
             has=dpo.get_by_role("heading", level=2, name="Anna"))
         assert "Rådgiver" in anna.get_by_role("heading", level=2).inner_text()
-        row = anna.locator("tr").filter(has_text="case page").first
+        # The purpose in Danish words, not the stored code ("case page").
+        row = anna.locator("tr").filter(has_text="sagens side").first
         assert f"{at:%d.%m.%Y %H.%M}" in row.inner_text() or f"{at:%d.%m.%Y %H:%M}" in (
             row.inner_text()), row.inner_text()
-        assert "Læst" in row.inner_text()
+        assert "Læst" in row.inner_text() and "case page" not in row.inner_text()
+        assert f"sag {world.hansen.pk}" in row.inner_text()
         screenshot(dpo, "dpo-person")
         assert_accessible(dpo, "who has seen the child's data")
 
@@ -68,7 +70,8 @@ def test_the_dpo_finds_who_has_seen_mikkels_data(browser, live_server, page, log
             dpo.get_by_role("link", name="Hent som CSV").click()
         body = download.value.path().read_bytes().decode("utf-8-sig")
         rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-        assert any(r[2] == "anna" and r[11] == "case page" for r in rows[1:]), rows
+        assert any(r[2] == "anna" and r[12] == "case page" and r[13] == "sagens side"
+                   for r in rows[1:]), rows
         assert download.value.suggested_filename == (
             f"fokus-adgangslog-person-{world.child.pk}.csv")
     finally:
