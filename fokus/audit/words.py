@@ -70,6 +70,7 @@ PURPOSES = {
     "DPO: user's log exported as PDF": _("DPO: user's log exported as PDF"),
     "FIT use": _("FIT use"),
     "add person": _("add person"),
+    "admin other organisation": _("admin: another organisation's data"),
     "admin: access log": _("admin: access log"),
     "admin: access log entry": _("admin: access log entry"),
     "approvals": _("approvals"),
