@@ -13,21 +13,25 @@ Separation of duties (fokus.accounts.policy, issue 11):
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
-from django.http import HttpResponseRedirect
+from django.db import models, router, transaction
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from fokus.accounts import actions, policy
-from fokus.accounts.models import PendingGrant, User
+from fokus.accounts.models import PendingGrant, Role, User
+from fokus.audit.actions import record as audit_record
 from fokus.audit.admin_writes import ActionAdmin
+from fokus.audit.models import AccessAction
 
 
 def _administers(request) -> bool:
@@ -37,6 +41,139 @@ def _administers(request) -> bool:
 
 
 admin.site.has_permission = _administers
+
+
+def organisation_lookup(model) -> str | None:
+    """How a model's rows reach their organisation (a queryset lookup), or None for rows
+    shared by every organisation (instruments, permission groups)."""
+    if model._meta.label == "cases.Organisation":
+        return "pk"
+    names = {field.name for field in model._meta.get_fields() if field.concrete}
+    for field, lookup in (("organisation", "organisation"), ("unit", "unit__organisation"),
+                          ("user", "user__organisation")):
+        if field in names:
+            return lookup
+    return None
+
+
+# Rows that, with their organisation left empty, ship with Fokus for every organisation
+# (WHO-5's wording, the published ETR parameters): seen by every administrator.
+SHARED_WHEN_EMPTY = frozenset({"instruments.InstrumentWording", "instruments.ItemWording",
+                               "instruments.ParameterSet"})
+
+
+def scoped(queryset, user):
+    """The rows of `queryset` of the administrator's own organisation (none without one);
+    rows shared by every organisation (organisation left empty) stay."""
+    lookup = organisation_lookup(queryset.model)
+    if lookup is None:
+        return queryset
+    organisation_id = policy.admin_organisation_id(user)
+    if organisation_id is None:
+        if policy.operates_platform(user) and lookup == "pk":
+            return queryset  # the platform's operator picks an organisation for its admin
+        return queryset.none()
+    field = queryset.model._meta.get_field(lookup.split("__")[0]) if lookup != "pk" else None
+    if field is not None and lookup == "organisation" and field.null and (
+            queryset.model._meta.label in SHARED_WHEN_EMPTY):
+        return queryset.filter(models.Q(organisation_id=organisation_id)
+                               | models.Q(organisation__isnull=True))
+    return queryset.filter(**{lookup: organisation_id})
+
+
+class OrganisationScoped:
+    """An admin limited to the administrator's own organisation (issue 11): its lists,
+    pages and the choices of its foreign keys. Another organisation's object, asked for by
+    URL or a forged POST, answers 404, changes nothing and is logged (DENIED, purpose
+    "admin other organisation")."""
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped(field.queryset, request.user)
+        return field
+
+    def has_add_permission(self, request, *args):
+        if (policy.admin_organisation_id(request.user) is None
+                and organisation_lookup(self.model) is not None
+                and not (policy.operates_platform(request.user)
+                         and self.model._meta.label in PLATFORM_ADDS)):
+            return False
+        return super().has_add_permission(request, *args)
+
+    def _platform_read_only(self, request) -> bool:
+        return (policy.admin_organisation_id(request.user) is None
+                and organisation_lookup(self.model) is not None)
+
+    def has_change_permission(self, request, obj=None):
+        # The platform's operator: no object changed; the lists of what he adds (Django's
+        # user admin asks for it to add a user) show him no one's users.
+        if self._platform_read_only(request) and (
+                obj is not None or self.model._meta.label not in PLATFORM_ADDS):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._platform_read_only(request) and super().has_delete_permission(
+            request, obj)
+
+    def _refuse_foreign(self, request, ids) -> None:
+        """404 (logged) when any of ids is another organisation's object."""
+        model = self.model
+        wanted = set()
+        for value in ids:
+            try:
+                wanted.add(model._meta.pk.to_python(unquote(str(value))))
+            except ValidationError:
+                continue
+        if not wanted:
+            return
+        existing = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        mine = set(self.get_queryset(request).filter(pk__in=existing)
+                   .values_list("pk", flat=True))
+        foreign = sorted(existing - mine, key=str)
+        if foreign:
+            with transaction.atomic():
+                audit_record(request.user, AccessAction.DENIED, model._meta.model_name,
+                             foreign[0], purpose="admin other organisation",
+                             detail={"method": request.method, "objects": len(foreign)})
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._refuse_foreign(request, [object_id])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._refuse_foreign(request, [object_id])
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_foreign(request, [object_id])
+        return super().history_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST":
+            self._refuse_foreign(request, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        return super().changelist_view(request, extra_context)
+
+
+# What the platform's operator (no organisation) may add: an organisation and its first
+# administrator.
+PLATFORM_ADDS = frozenset({"cases.Organisation", "accounts.User"})
+
+
+class ScopedAdmin(OrganisationScoped, ActionAdmin):
+    """ActionAdmin (every write through an action, logged) limited to the administrator's
+    own organisation."""
 
 
 class FokusUserChangeForm(UserChangeForm):
@@ -74,7 +211,7 @@ class FokusUserCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(ActionAdmin, BaseUserAdmin):
+class UserAdmin(OrganisationScoped, ActionAdmin, BaseUserAdmin):
     form = FokusUserChangeForm
     add_form = FokusUserCreationForm
     add_form_template = None
@@ -134,6 +271,9 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         m2m = {name: form.cleaned_data[name] for name in actions.USER_M2M
                if name in form.cleaned_data}
+        if not change and policy.operates_platform(request.user):
+            # The platform's operator creates an organisation's first administrator only.
+            obj.role, obj.is_staff, m2m["teams"] = Role.ADMINISTRATOR, True, []
         if change:
             actions.change_user(request.user, obj, **m2m)
         else:
@@ -146,6 +286,13 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
                 "The role or teams that let %(user)s see case data take effect when another "
                 "administrator or a department head approves them.") % {"user": obj.username},
                 messages.WARNING)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if policy.operates_platform(request.user):  # not his to open: the list (empty)
+            self.message_user(request, _("The administrator was created and sent a link to "
+                                         "set a password."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
+        return super().response_add(request, obj, post_url_continue)
 
     def delete_model(self, request, obj):
         if obj.pk == request.user.pk:
@@ -219,7 +366,7 @@ class UserAdmin(ActionAdmin, BaseUserAdmin):
 
 
 @admin.register(PendingGrant)
-class PendingGrantAdmin(admin.ModelAdmin):
+class PendingGrantAdmin(OrganisationScoped, admin.ModelAdmin):
     """Read-only here: grants are approved or rejected on the approvals page."""
 
     list_display = ("user", "role", "status", "requested_by", "requested_at", "decided_by",

@@ -162,6 +162,19 @@ def administers(user) -> bool:
     return _active(user) and user.role == Role.ADMINISTRATOR and user.is_staff
 
 
+def admin_organisation_id(user) -> int | None:
+    """The one organisation whose users, units, teams, settings etc. an administrator sees
+    and changes in the admin (his own). None: he has none (a platform operator)."""
+    return getattr(user, "organisation_id", None) if administers(user) else None
+
+
+def operates_platform(user) -> bool:
+    """An administrator with no organisation, a Django superuser (the platform's operator):
+    in the admin he only creates organisations and their first administrator; he sees no
+    organisation's users, units, teams or settings."""
+    return administers(user) and user.is_superuser and admin_organisation_id(user) is None
+
+
 def approves_grants(user) -> bool:
     """Sees the approvals page: an administrator or a department head of an organisation."""
     if user is None or not _member(user) or not role_may(user.role, "approve_grants"):

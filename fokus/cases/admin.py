@@ -6,23 +6,23 @@ Every write goes through fokus.cases.actions, with its access-log entry."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fokus.audit.admin_writes import ActionAdmin
+from fokus.accounts.admin import OrganisationScoped, ScopedAdmin
 from fokus.cases import actions
 from fokus.cases.models import Organisation, Team, Unit
 
 
-class UnitInline(admin.StackedInline):  # stacked: each field has its label
+class UnitInline(OrganisationScoped, admin.StackedInline):  # stacked: each field has its label
     model = Unit
     extra = 0
 
 
-class TeamInline(admin.StackedInline):
+class TeamInline(OrganisationScoped, admin.StackedInline):
     model = Team
     extra = 0
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ActionAdmin):
+class OrganisationAdmin(ScopedAdmin):
     list_display = ("name", "municipality_code")
     inlines = [UnitInline]
     fieldsets = [
@@ -46,7 +46,7 @@ class OrganisationAdmin(ActionAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ActionAdmin):
+class UnitAdmin(ScopedAdmin):
     list_display = ("name", "organisation")
     inlines = [TeamInline]
 
@@ -64,7 +64,7 @@ class UnitAdmin(ActionAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ActionAdmin):
+class TeamAdmin(ScopedAdmin):
     list_display = ("name", "unit")
     list_filter = ("unit",)
 

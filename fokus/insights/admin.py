@@ -4,13 +4,13 @@ through Fokus's own pages, so they are not in the admin."""
 
 from django.contrib import admin
 
-from fokus.audit.admin_writes import ActionAdmin
+from fokus.accounts.admin import ScopedAdmin
 from fokus.insights import actions
 from fokus.insights.models import ConversationPrompt
 
 
 @admin.register(ConversationPrompt)
-class ConversationPromptAdmin(ActionAdmin):
+class ConversationPromptAdmin(ScopedAdmin):
     list_display = ("kind", "language", "text")
     list_filter = ("kind", "language")
     ordering = ("kind", "language")

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from fokus.audit.admin_writes import ActionAdmin
+from fokus.accounts.admin import ScopedAdmin
 from fokus.instruments import actions
 from fokus.instruments.models import (
     Instrument,
@@ -26,7 +26,7 @@ class InstrumentItemInline(admin.StackedInline):  # stacked: each field has its 
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(ActionAdmin):
+class InstrumentAdmin(ScopedAdmin):
     list_display = ("code", "name", "family", "measures", "item_type", "min_age", "max_age",
                     "in_statistics", "active")
     list_filter = ("family", "measures", "active")
@@ -47,7 +47,7 @@ class InstrumentAdmin(ActionAdmin):
 
 
 @admin.register(InstrumentLicence)
-class InstrumentLicenceAdmin(ActionAdmin):
+class InstrumentLicenceAdmin(ScopedAdmin):
     list_display = ("organisation", "family", "licensee", "valid_from", "valid_until")
     readonly_fields = ("recorded_by", "recorded_at")
 
@@ -78,7 +78,7 @@ class WordingForm(RefuseControlCharacters, forms.ModelForm):
 
 
 @admin.register(InstrumentWording)
-class InstrumentWordingAdmin(ActionAdmin):
+class InstrumentWordingAdmin(ScopedAdmin):
     """An instrument's instruction per language: for the ORS family entered under the
     organisation's licence; WHO-5's Danish and English ship with Fokus."""
 
@@ -94,7 +94,7 @@ class InstrumentWordingAdmin(ActionAdmin):
 
 
 @admin.register(ItemWording)
-class ItemWordingAdmin(ActionAdmin):
+class ItemWordingAdmin(ScopedAdmin):
     """An item's label, full text and the words at both ends of its line, per language."""
 
     form = WordingForm
@@ -123,7 +123,7 @@ class ValidFromForm(RefuseControlCharacters, forms.ModelForm):
         return cleaned
 
 
-class HistoryAdmin(ActionAdmin):
+class HistoryAdmin(ScopedAdmin):
     """Rows valid from a date: one from before today is history, read-only (a new
     value is a new row); a bulk delete is not offered."""
 
@@ -158,7 +158,7 @@ class OrganisationSettingAdmin(HistoryAdmin):
 
 
 @admin.register(ParameterSet)
-class ParameterSetAdmin(ActionAdmin):
+class ParameterSetAdmin(ScopedAdmin):
     list_display = ("name", "organisation", "source", "fitted_on", "n_series")
 
     def save_model(self, request, obj, form, change):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from fokus.audit.admin_writes import ActionAdmin
+from fokus.accounts.admin import OrganisationScoped, ScopedAdmin
 from fokus.privacy import actions
 from fokus.privacy.models import ResearchProject, RetainedCase, RetentionPolicy
 
@@ -31,7 +31,7 @@ class RetentionPolicyForm(forms.ModelForm):
 
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(ActionAdmin):
+class RetentionPolicyAdmin(ScopedAdmin):
     form = RetentionPolicyForm
     list_display = ("organisation", "keep_months", "action", "archive_allows_deletion",
                     "updated_at")
@@ -45,7 +45,7 @@ class RetentionPolicyAdmin(ActionAdmin):
 
 
 @admin.register(ResearchProject)
-class ResearchProjectAdmin(ActionAdmin):
+class ResearchProjectAdmin(ScopedAdmin):
     list_display = ("name", "organisation", "active", "created_by", "created_at")
     list_filter = ("active",)
     fields = ("organisation", "name", "purpose", "active", "created_by", "created_at")
@@ -61,7 +61,7 @@ class ResearchProjectAdmin(ActionAdmin):
 
 
 @admin.register(RetainedCase)
-class RetainedCaseAdmin(admin.ModelAdmin):
+class RetainedCaseAdmin(OrganisationScoped, admin.ModelAdmin):
     list_display = ("case_id", "organisation", "action", "closed_on", "done_at", "archive")
     list_filter = ("action",)
     actions = None

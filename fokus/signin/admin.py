@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fokus.accounts import policy
-from fokus.audit.admin_writes import ActionAdmin
+from fokus.accounts.admin import ScopedAdmin
 from fokus.signin import actions
 
 
-class SecondFactorAdmin(ActionAdmin):
+class SecondFactorAdmin(ScopedAdmin):
     list_display = ("user", "name", "confirmed")
     list_filter = ("confirmed",)
     search_fields = ("user__username",)
