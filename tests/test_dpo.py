@@ -503,12 +503,32 @@ def test_the_persons_column_says_who_and_how_many(world, client, dpo):
 def test_the_admins_access_log_shows_words_beside_the_codes(world, client):
     from django.db import transaction
     with transaction.atomic():
-        entry = record(world.anna, "read", "case", world.hansen.pk, case_id=world.hansen.pk,
-                       purpose="case graph")
+        entry = record(world.admin, "update", "setting", "7", purpose="configuration")
     client.force_login(world.admin)
     html = client.get(reverse("admin:audit_accesslogentry_changelist")).content.decode()
-    assert "sagens graf" in html
+    assert "opsætning" in html
     html = client.get(reverse("admin:audit_accesslogentry_change", args=[entry.pk])
                       ).content.decode()
-    assert "sagens graf" in html and "case graph" in html  # the words and the code
-    assert ">sag<" in html or "sag\n" in html
+    assert "opsætning" in html and "configuration" in html  # the words and the code
+
+
+def test_the_admins_access_log_holds_no_entry_about_a_family(world, client):
+    """The administrator sees the configuration's trail of his organisation; reads of a
+    case, the persons a page showed, searches and reads of the log are the DPO's."""
+    from django.db import transaction
+    with transaction.atomic():
+        about_case = record(world.anna, "read", "case", world.hansen.pk,
+                            case_id=world.hansen.pk, purpose="case page")
+        shown = record(world.anna, "list", "case", purpose="caseload",
+                       detail={"person_ids": [world.child.pk]})
+        search = record(world.anna, "list", "case", purpose="caseload",
+                        detail={"search": "Hansen"})
+        config = record(world.admin, "update", "setting", "7", purpose="configuration")
+    client.force_login(world.admin)
+    response = client.get(reverse("admin:audit_accesslogentry_changelist"))
+    listed = set(response.context["cl"].queryset.values_list("pk", flat=True))
+    assert config.pk in listed
+    assert not listed & {about_case.pk, shown.pk, search.pk}
+    for hidden in (about_case, shown, search):
+        page = client.get(reverse("admin:audit_accesslogentry_change", args=[hidden.pk]))
+        assert page.status_code in (302, 404)

@@ -9,8 +9,11 @@ from fokus.audit.words import object_word, purpose_word
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(admin.ModelAdmin):
-    """Read-only: the data protection officer answers "who has looked at my son's
-    data?" by filtering on the person or case id."""
+    """Read-only, and for the administrator only the configuration's trail: who changed
+    users, roles, teams, licences and settings in his organisation. Entries about a
+    child or a family (a case, a person, the persons a page showed, a search) are the
+    data protection officer's, on her own pages (/dpo/): an administrator sees no case
+    data, in the log neither (issue 11)."""
 
     list_display = ("seq", "at", "username", "action", "what", "object_id", "case_id",
                     "person_id", "why")
@@ -42,6 +45,16 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("why"), ordering="purpose")
     def why(self, obj):
         return purpose_word(obj.purpose) or "–"
+
+    def get_queryset(self, request):
+        from django.contrib.auth import get_user_model  # the user model, not an app import
+
+        colleagues = get_user_model().objects.filter(
+            organisation_id=getattr(request.user, "organisation_id", None)).values("pk")
+        return (super().get_queryset(request)
+                .filter(case_id__isnull=True, person_id__isnull=True, user_id__in=colleagues)
+                .exclude(detail__has_key="person_ids").exclude(detail__has_key="case_ids")
+                .exclude(detail__has_key="search").exclude(object_type="access_log"))
 
     # Every read of the log is itself in the log (issue 11), with its criterion.
     def changelist_view(self, request, extra_context=None):
