@@ -161,8 +161,12 @@ def test_the_department_head_approves_on_his_page_and_the_user_is_told(
     world.ali.email = "ali@example.org"
     world.ali.save()
     client.force_login(world.dorte)
-    page = client.get(reverse("accounts:approvals"))
-    assert page.status_code == 200 and "Ali" in page.content.decode()
+    page = client.get(reverse("accounts:approvals"), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Ali" in html
+    # What he has now beside what is asked for: the approver sees the change.
+    assert "Has now" in html and "Analyst: no team" in html
+    assert "Caseworker" in html and "Team Nord" in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:approvals"),
                                {"grant": asked.pk, "decision": "approve"})

@@ -53,7 +53,7 @@ def approvals(request):
         return redirect("accounts:approvals")
     grants = (PendingGrant.objects.filter(organisation_id=user.organisation_id)
               .select_related("user", "requested_by", "decided_by")
-              .prefetch_related("teams").order_by("-requested_at", "-id"))
+              .prefetch_related("teams", "user__teams").order_by("-requested_at", "-id"))
     pending = [g for g in grants if g.status == GrantStatus.PENDING]
     decided = [g for g in grants if g.status != GrantStatus.PENDING][:20]
     with transaction.atomic():
