@@ -476,3 +476,42 @@ LOGGING.setdefault("formatters", {}).setdefault("django.server", {
     "()": "django.utils.log.ServerFormatter",
     "format": "[{server_time}] {message}", "style": "{"})
 # (end of "Web surface (issue 11)")
+
+# Operations (issue 12): health, readiness, metrics and structured logs (docs/monitoring.md).
+# - /health/live, /health/ready and /metrics (fokus/lib/health.py) are answered before the
+#   session middleware (ProbeMiddleware): no login, no cookie, no access-log entry.
+# - FOKUS_WORKER_MAX_LAG_SECONDS: readiness fails when a task has waited this long past its
+#   run time (no `fokus db_worker` is taking tasks).
+# - FOKUS_METRICS_ALLOWED: the addresses or networks that may read /metrics (comma-separated).
+# - FOKUS_LOG_FORMAT: "json" (one object a line; production's default) or "text" (the demo's).
+#   Every line of a request carries its id (X-Request-ID; an incoming one is kept only from
+#   FOKUS_TRUSTED_PROXIES); the request line names the route, never the path or the query.
+FOKUS_WORKER_MAX_LAG_SECONDS = _env_positive_int("FOKUS_WORKER_MAX_LAG_SECONDS", 300)
+FOKUS_METRICS_ALLOWED = env_list("FOKUS_METRICS_ALLOWED", "127.0.0.1,::1")
+for _value in FOKUS_METRICS_ALLOWED:
+    try:
+        import ipaddress as _ipaddress
+
+        _ipaddress.ip_network(_value, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FOKUS_METRICS_ALLOWED: {_value!r} is not an address or a network") from None
+FOKUS_LOG_FORMAT = env_str("FOKUS_LOG_FORMAT", "json" if PRODUCTION else "text")
+if FOKUS_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("FOKUS_LOG_FORMAT must be 'json' or 'text'")
+MIDDLEWARE.insert(MIDDLEWARE.index("fokus.lib.middleware.TrustedProxyMiddleware") + 1,
+                  "fokus.lib.health.RequestMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "fokus.lib.health.ProbeMiddleware")
+LOGGING["filters"]["fokus_request_id"] = {"()": "fokus.lib.logging.RequestIdFilter"}
+LOGGING["formatters"]["fokus_json"] = {"()": "fokus.lib.logging.JsonFormatter"}
+LOGGING["formatters"]["fokus_text"] = {"()": "fokus.lib.logging.TextFormatter"}
+for _handler in ("console", "django.server"):
+    LOGGING["handlers"][_handler].setdefault("filters", []).append("fokus_request_id")
+LOGGING["handlers"]["console"]["formatter"] = f"fokus_{FOKUS_LOG_FORMAT}"
+if FOKUS_LOG_FORMAT == "json":
+    LOGGING["handlers"]["django.server"]["formatter"] = "fokus_json"
+    # The request line (fokus.request) replaces runserver's own: same request, no path.
+    LOGGING["loggers"]["django.server"]["level"] = "WARNING"
+LOGGING["loggers"]["fokus.request"] = {"level": "INFO"}
+# (end of "Operations (issue 12)")

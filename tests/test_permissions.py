@@ -127,6 +127,11 @@ MATRIX = {
     ("ratings:meeting_cancel", "GET"):       row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
     ("ratings:meeting_cancel", "POST"):      row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("accessibility", "GET"):                row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   UNLOCK, PAGE),
+    # Probes for the IT department (issue 12): no login, answered before the session, the
+    # family screen's lock and the second factor; /metrics only from FOKUS_METRICS_ALLOWED.
+    ("health:live", "GET"):                  row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
+    ("health:ready", "GET"):                 row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
+    ("health:metrics", "GET"):               row(PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE,   PAGE),
     ("insights:home", "GET"):                row(LOGIN,  CASES,  CASES,  CASES,  CASES,  DASH,   CASES,  CONFIG, DPO_HOME, UNLOCK, LOGIN),
     ("insights:case_list", "GET"):           row(LOGIN,  PAGE,   PAGE,   BERG,   BERG,   DASH,   PAGE,   CONFIG, DPO_HOME, UNLOCK, LOGIN),
     ("insights:case", "GET"):                row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),

@@ -17,8 +17,11 @@ docs/web-surface.md says how to keep tokens and queries out of it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 REDACTED = "[redacted]"
@@ -89,3 +92,62 @@ class RedactPathsFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a filter that fails would lose the log line
             record.msg, record.args = "[log line withheld: it could not be redacted]", ()
         return True
+
+
+# ---------------------------------------------------------------------------
+# Structured logs (issue 12; docs/monitoring.md). FOKUS_LOG_FORMAT chooses "json" (one
+# JSON object a line: the production default) or "text" (the demo's). Every line of a
+# request carries its id (fokus.lib.health.RequestMiddleware sets it).
+
+request_id_var: ContextVar[str | None] = ContextVar("fokus_request_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record was passed as `extra`.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "request_id", "server_time", "request"}
+# Extra fields a request line may carry; nothing else from `extra` is written (an
+# `extra` could hold a request, a user or a form).
+JSON_EXTRAS = ("method", "route", "status", "duration_ms", "status_code")
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message,
+    request_id, the request line's fields, and an exception's type and traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+        }
+        for key in JSON_EXTRAS:
+            value = getattr(record, key, None)
+            if isinstance(value, str | int | float):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """The demo's lines: time, level, logger, request id, message."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        record.request_id = record.request_id or "-"
+        return super().format(record)
