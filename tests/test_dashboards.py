@@ -316,3 +316,40 @@ def test_a_bounded_number_of_queries(dash_world, login):
     assert len(kept) == len(kept_again) <= 16
     assert len(one_new) == len(five_new) <= 30
     assert five_new.captured_queries != kept_again.captured_queries
+
+
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv_and_the_xlsx(dash_world, login):
+    """CSV injection: a team typed as "=HYPERLINK(...)" never runs as a formula."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    w = dash_world
+    w.team_nord.name = '=HYPERLINK("http://evil.example","x")'
+    w.team_nord.save()
+    import csv
+
+    text = login(w.dorte).get(reverse("insights:dashboard_csv"), {"by": "team"}
+                              ).content.decode("utf-8-sig")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    assert ["'" + w.team_nord.name] == [row[0] for row in rows if "HYPERLINK" in row[0]]
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+    book = load_workbook(BytesIO(login(w.dorte).get(reverse("insights:dashboard_xlsx"),
+                                                    {"by": "team"}).content))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+    assert any(cell.value == "'" + w.team_nord.name for cell in cells)
+    assert not any(cell.data_type == "f" for cell in cells)
+    # A number stays a number.
+    assert next(row for row in rows if "HYPERLINK" in row[0])[1] == "7"
+
+
+def test_safe_cell_leaves_numbers_and_plain_text_alone():
+    from decimal import Decimal
+
+    from fokus.lib.spreadsheet import safe_cell
+
+    assert safe_cell(-0.3) == -0.3 and safe_cell(Decimal("-1.5")) == Decimal("-1.5")
+    assert safe_cell("-0,3") == "-0,3" and safe_cell("+12") == "+12"
+    assert safe_cell("Team Nord") == "Team Nord" and safe_cell(None) == ""
+    for risky in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"):
+        assert safe_cell(risky) == "'" + risky

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fokus.audit.words import object_word, purpose_word
 from fokus.cases.cpr import clean_cpr
 from fokus.lib.forms import DateInput, parse_id
+from fokus.lib.spreadsheet import safe_cell
 from fokus.privacy import dpo
 
 
@@ -231,8 +232,7 @@ def _query(request) -> str:
 
 def _cell(value) -> str:
     """A spreadsheet never runs a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(safe_cell(value))
 
 
 ABOUT = gettext_lazy("About")

@@ -29,6 +29,7 @@ from fokus.insights.dashboard_access import (
 from fokus.insights.graph import FONT, render_svg
 from fokus.insights.record import RECORD_PDF_VARIANT
 from fokus.lib.forms import parse_id
+from fokus.lib.spreadsheet import safe_rows
 
 # A selection's figures are kept this long; a new rating changes the key before then.
 FIGURES_CACHE_SECONDS = 24 * 3600
@@ -286,7 +287,8 @@ def _table(request, purpose: str) -> tuple[Dashboard, list]:
     """The dashboard's table for a download (CSV or XLSX: the same rows, suppressed alike)."""
     by, filters = _filters(request)
     dash = dashboard_for_user(request.user, by=by, filters=filters, purpose=purpose)
-    return dash, csv_rows(dashboard_context(dash))
+    # Names typed by people (teams, interventions) never run as a spreadsheet formula.
+    return dash, safe_rows(csv_rows(dashboard_context(dash)))
 
 
 @login_required
