@@ -69,7 +69,8 @@ lint: venv
 
 check-deploy: venv
 	FOKUS_PROFILE=production FOKUS_SECRET_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
-	FOKUS_ALLOWED_HOSTS=fokus.kommune.example DATABASE_URL=sqlite:///:memory: \
+	FOKUS_ALLOWED_HOSTS=fokus.kommune.example \
+	DATABASE_URL=postgres://fokus@db.invalid:5432/fokus \
 	FOKUS_CPR_KEYS="$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')" \
 	FOKUS_CPR_LOOKUP_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
 	$(PY) -m fokus check --deploy --fail-level WARNING

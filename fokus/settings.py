@@ -2,10 +2,12 @@
 
 Profiles (FOKUS_PROFILE):
 - "demo" (default): SQLite file under FOKUS_DATA_DIR, a fixed demo secret.
-- "production": needs FOKUS_SECRET_KEY and FOKUS_ALLOWED_HOSTS; HTTPS-only cookies,
-  HSTS, and DEBUG off. `fokus check --deploy` runs against this profile in `make test`.
+- "production": needs FOKUS_SECRET_KEY (at least 50 characters, not the demo's),
+  DATABASE_URL pointing to PostgreSQL, FOKUS_ALLOWED_HOSTS and the CPR keys, and refuses
+  to start without them; HTTPS-only cookies, HSTS, and DEBUG off. `fokus check --deploy`
+  runs against this profile in `make test`. docs/configuration.md goes through it.
 
-The database is SQLite unless DATABASE_URL says otherwise
+The demo's database is SQLite unless DATABASE_URL says otherwise
 (e.g. postgres://fokus@127.0.0.1:5432/fokus).
 """
 
@@ -18,6 +20,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from fokus.lib.crypto import secret as _secret
 from fokus.lib.env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,11 +33,27 @@ DATA_DIR = Path(env_str("FOKUS_DATA_DIR", str(BASE_DIR / "var")))
 
 # Off unless asked for: a debug page can show personal data.
 DEBUG = env_bool("FOKUS_DEBUG", False)
-SECRET_KEY = env_str("FOKUS_SECRET_KEY")
+# The demo's fixed key: public (it is in this file), so the production profile refuses it.
+DEMO_SECRET_KEY = "demo-only-not-secret-" + "x" * 40  # noqa: S105 - demo profile only
+MIN_SECRET_KEY_LENGTH = 50
+_MAKE_A_KEY = ("e.g. the output of `python -c 'import secrets; "
+               "print(secrets.token_urlsafe(50))'` (docs/configuration.md)")
+SECRET_KEY = _secret("FOKUS_SECRET_KEY")  # or FOKUS_SECRET_KEY_FILE
 if not SECRET_KEY:
     if PRODUCTION:
-        raise ImproperlyConfigured("FOKUS_SECRET_KEY must be set in the production profile")
-    SECRET_KEY = "demo-only-not-secret-" + "x" * 40  # noqa: S105 - demo profile only
+        raise ImproperlyConfigured(
+            "FOKUS_SECRET_KEY must be set in the production profile (or FOKUS_SECRET_KEY_FILE "
+            f"naming a file that holds it): {MIN_SECRET_KEY_LENGTH} or more random characters, "
+            f"{_MAKE_A_KEY}")
+    SECRET_KEY = DEMO_SECRET_KEY
+elif PRODUCTION and SECRET_KEY == DEMO_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "FOKUS_SECRET_KEY is the demo's key, which anyone can read in Fokus's source: set a "
+        f"key of your own, {_MAKE_A_KEY}")
+elif PRODUCTION and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+    raise ImproperlyConfigured(
+        f"FOKUS_SECRET_KEY is {len(SECRET_KEY)} characters long: the production profile needs "
+        f"at least {MIN_SECRET_KEY_LENGTH} random characters, {_MAKE_A_KEY}")
 ALLOWED_HOSTS = env_list("FOKUS_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("FOKUS_CSRF_TRUSTED_ORIGINS")
 
@@ -99,12 +118,30 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'fokus.sqlite3'}"),
-        conn_max_age=60,
-    )
-}
+# The production profile runs on PostgreSQL only: never a quiet fallback to the demo's SQLite
+# file (see "Production configuration (issue 12)" below). No message names the URL itself:
+# it may hold the database's password.
+_database_url = env_str("DATABASE_URL").strip()
+if PRODUCTION and not _database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in the production profile, pointing to PostgreSQL, e.g. "
+        "postgres://fokus@db.kommune.example:5432/fokus (docs/configuration.md)")
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url or f"sqlite:///{DATA_DIR / 'fokus.sqlite3'}",
+            conn_max_age=60,
+        )
+    }
+except (ValueError, KeyError):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL Fokus understands; "
+        "e.g. postgres://fokus@db.kommune.example:5432/fokus") from None
+if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must point to PostgreSQL in the production profile, not "
+        f"{_database_url.split(':', 1)[0]!r}: e.g. postgres://fokus@db.kommune.example:5432/fokus "
+        "(the embedded SQLite is for the demo only)")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # One writer at a time: wait for the lock instead of failing a rating save.
@@ -271,12 +308,66 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Production configuration (issue 12): e-mail (docs/configuration.md). The mail server, its
+# port and encryption, the login and the sender come from the environment; the password may
+# come from a file (FOKUS_EMAIL_PASSWORD_FILE, the convention of fokus/lib/crypto.py). A bad
+# value stops start-up with a message naming the variable (never the password). The demo
+# writes mail to the console unless FOKUS_EMAIL_BACKEND says otherwise.
 EMAIL_BACKEND = env_str(
     "FOKUS_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
+
+
+def _env_port(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ImproperlyConfigured(f"{name} must be a port number (1 to 65535), not {raw!r}")
+    return int(raw)
+
+
+def _env_address(name: str, default: str) -> str:
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        validate_email(parseaddr(raw)[1])
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"{name} must be an e-mail address, e.g. fokus@kommune.dk or "
+            f"'Fokus <fokus@kommune.dk>', not {raw!r}") from None
+    return raw
+
+
+EMAIL_HOST = env_str("FOKUS_EMAIL_HOST", "").strip() or "localhost"
+EMAIL_USE_TLS = env_bool("FOKUS_EMAIL_USE_TLS", False)  # STARTTLS on a plain connection
+EMAIL_USE_SSL = env_bool("FOKUS_EMAIL_USE_SSL", False)  # TLS from the first byte
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set FOKUS_EMAIL_USE_TLS (STARTTLS, usually port 587) or FOKUS_EMAIL_USE_SSL "
+        "(implicit TLS, usually port 465), not both")
+EMAIL_PORT = _env_port("FOKUS_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+EMAIL_HOST_USER = env_str("FOKUS_EMAIL_USER", "").strip()
+EMAIL_HOST_PASSWORD = _secret("FOKUS_EMAIL_PASSWORD")  # or FOKUS_EMAIL_PASSWORD_FILE
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    # Django logs in only with both: one without the other would send unauthenticated.
+    raise ImproperlyConfigured(
+        "Set both FOKUS_EMAIL_USER and FOKUS_EMAIL_PASSWORD (or FOKUS_EMAIL_PASSWORD_FILE) "
+        "for a mail server that needs a login, or neither")
+# An unreachable mail server must not hold a worker: give up after this many seconds.
+EMAIL_TIMEOUT = _env_positive_int("FOKUS_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = _env_address("FOKUS_EMAIL_FROM", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# (end of "Production configuration (issue 12)")
 
 # The SMS gateway for rating links: the dotted path of a class with send(to, text).
 # The demo writes the message to the console; production has none until one is set.

@@ -312,6 +312,7 @@ def _start(env_extra: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOKUS_")}
     env.update(FOKUS_PROFILE="production", FOKUS_SECRET_KEY="s" * 50,
                FOKUS_ALLOWED_HOSTS="fokus.example", DJANGO_SETTINGS_MODULE="fokus.settings",
+               DATABASE_URL="postgres://fokus@db.invalid:5432/fokus",  # production needs one
                **env_extra)
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"],  # noqa: S603
                           env=env, capture_output=True, text=True, check=False)

@@ -1,9 +1,11 @@
 """`fokus demo-data`: generate the demo department ("Demo Kommune") into an empty database.
 
-Refuses (exit status 1) when the database already has an organisation; with
---if-empty it then does nothing and exits 0, which is what `make demo` uses.
+Refuses (exit status 1, nothing changed) in the production profile. Refuses too when the
+database already has an organisation; with --if-empty it then does nothing and exits 0,
+which is what `make demo` uses.
 """
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,6 +26,11 @@ class Command(BaseCommand):
             help="Random seed; the same seed on the same day gives the same data (default 2017).")
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:  # before any query: a production database is never touched
+            raise CommandError(
+                "demo-data refuses the production profile (FOKUS_PROFILE=production): it "
+                "creates logins with the password 'demo' and invented families. Nothing was "
+                "changed.")
         reason = existing_data_reason()
         if reason:
             if options["if_empty"]:

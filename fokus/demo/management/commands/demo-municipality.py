@@ -18,8 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--name", default=None)
 
     def handle(self, *args, cases, teams, seed, name, **options):
-        if getattr(settings, "PROFILE", "demo") == "production":
-            raise CommandError("demo-municipality refuses the production profile.")
+        if settings.PRODUCTION:  # before any query: a production database is never touched
+            raise CommandError(
+                "demo-municipality refuses the production profile (FOKUS_PROFILE=production): "
+                "it fills the database with invented cases for benchmarks. Nothing was changed.")
         try:
             summary = generate_municipality(cases=cases, teams=teams, seed=seed, name=name)
         except NeedsPostgres as exc:
