@@ -1,0 +1,93 @@
+# ruff: noqa: S603, S607  (the tests build the wheel and run it as an installation would)
+"""Packaging (docs/operations.md): the wheel built from the repository holds every
+template, static file, compiled translation and migration, and Fokus runs from the
+unpacked wheel alone (no checkout): its checks pass and its static files collect.
+The container image (deploy/Containerfile) is built only where a container runtime
+answers; on this project's machine none does, and the test says so by skipping."""
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# What the wheel must carry beside the Python modules (pyproject's package-data).
+DATA = ("templates/", "static/", "locale/", "/migrations/")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    str(ROOT)], check=True, capture_output=True, timeout=600)
+    [built] = out.glob("fokus-*.whl")
+    return built
+
+
+def _tracked(patterns) -> set[str]:
+    listed = subprocess.run(["git", "ls-files", "fokus"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.split()
+    return {p for p in listed if any(d in p for d in patterns) and (ROOT / p).exists()
+            and not p.endswith((".po", ".pot"))}
+
+
+def test_the_wheel_holds_templates_static_files_locale_and_migrations(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    needed = _tracked(DATA)
+    assert len(needed) > 100  # the check sees the files
+    missing = sorted(needed - names)
+    assert not missing, f"not in the wheel: {missing[:20]}"
+    for must in ("fokus/templates/base.html", "fokus/locale/da/LC_MESSAGES/django.mo",
+                 "fokus/static/fokus/fokus.css", "fokus/audit/migrations/0001_initial.py"):
+        assert must in names
+    # Nothing of the checkout's own: no tests, no data, no settings of a machine.
+    assert not [n for n in names if n.startswith(("tests/", "var/", "deploy/", "tools/"))]
+    assert not [n for n in names if n.endswith((".sqlite3", ".po~", ".pyc"))]
+
+
+def test_fokus_runs_from_the_unpacked_wheel_alone(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("FOKUS_", "DJANGO_")) and k != "DATABASE_URL"}
+    env.update(PYTHONPATH=str(site), FOKUS_DATA_DIR=str(tmp_path / "data"))
+    where = subprocess.run([sys.executable, "-c", "import fokus; print(fokus.__file__)"],
+                           env=env, cwd=tmp_path, check=True, capture_output=True, text=True)
+    assert where.stdout.strip().startswith(str(site))  # not the checkout
+    for command in (["check"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([sys.executable, "-m", "fokus", *command], env=env, cwd=tmp_path,
+                       check=True, capture_output=True, timeout=300)
+    assert (tmp_path / "data" / "static" / "fokus" / "fokus.css").exists()
+
+
+def _runtime() -> str | None:
+    for name in ("podman", "docker"):
+        if shutil.which(name):
+            answer = subprocess.run([name, "info"], capture_output=True, timeout=30)
+            if answer.returncode == 0:
+                return name
+    return None
+
+
+def test_the_container_image_builds_and_its_entry_point_answers():
+    runtime = _runtime()
+    if runtime is None:
+        pytest.skip("no container runtime answers (podman/docker): the image "
+                    "(deploy/Containerfile) was NOT built")
+    tag = "fokus-test:p3"
+    subprocess.run([runtime, "build", "-f", "deploy/Containerfile", "-t", tag, "."], cwd=ROOT,
+                   check=True, capture_output=True, timeout=1800)
+    try:
+        done = subprocess.run([runtime, "run", "--rm", "--read-only", "--entrypoint",
+                               "gunicorn", tag, "--version"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "gunicorn" in (done.stdout + done.stderr)
+        user = subprocess.run([runtime, "run", "--rm", "--entrypoint", "id", tag, "-u"],
+                              capture_output=True, text=True, timeout=120)
+        assert user.stdout.strip() not in ("", "0")
+    finally:
+        subprocess.run([runtime, "rmi", "-f", tag], capture_output=True, timeout=120)
