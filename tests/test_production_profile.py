@@ -211,3 +211,25 @@ def test_bad_mail_settings_stop_start_up_naming_the_variable(tmp_path, changes, 
     assert result.returncode != 0
     assert message in result.stderr, result.stderr
     assert "hemmeligt-ord" not in result.stderr  # never the password
+
+
+def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings):
+    # A server that accepts the connection and then says nothing (no SMTP greeting):
+    # without a timeout, smtplib would wait for ever.
+    import socket
+    import time
+
+    from django.core.mail import EmailMessage, get_connection
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 1
+        connection = get_connection("django.core.mail.backends.smtp.EmailBackend")
+        started = time.monotonic()
+        with pytest.raises(OSError):  # socket.timeout / TimeoutError
+            EmailMessage("Fokus", "test", "fokus@kommune.example", ["a@kommune.example"],
+                         connection=connection).send()
+        assert time.monotonic() - started < 10
