@@ -21,9 +21,19 @@ DATA = ("templates/", "static/", "locale/", "/migrations/")
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Built from a copy of the repository's files, as a clean clone has them: a build in
+    # the checkout would leave build/ there (whose stale files later builds pick up).
+    source = tmp_path_factory.mktemp("source")
+    listed = subprocess.run(["git", "ls-files", "pyproject.toml", "README.md", "LICENSE",
+                             "fokus"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.split()
+    for name in listed:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True, timeout=600)
+                    str(source)], check=True, capture_output=True, timeout=600)
     [built] = out.glob("fokus-*.whl")
     return built
 
