@@ -49,6 +49,13 @@ print(json.dumps({
 }))
 """
 
+READ_CPR = """
+import django
+django.setup()
+from fokus.cases.models import Person
+print(sum(1 for p in Person.objects.all() if p.cpr))
+"""
+
 
 def _env(tmp_path: Path, database_url: str | None) -> dict[str, str]:
     from fokus.lib import crypto
@@ -117,6 +124,13 @@ def test_sqlite_backup_restores_the_same_ratings_settings_and_log(tmp_path):
     env_restored = {**env, "DATABASE_URL": f"sqlite:///{restored}"}
     original.unlink()  # the restored database stands on its own
     _assert_same(before, env_restored)
+
+    # The CPR keys are not in the backup: with other keys no CPR number can be read.
+    other_keys = {**_env(tmp_path, f"sqlite:///{restored}"), "PYTHON": sys.executable}
+    read = subprocess.run([sys.executable, "-c", READ_CPR], env=other_keys, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert read.returncode != 0 and "CprKeyError" in read.stderr
+    assert before["cpr_digest"] not in read.stdout + read.stderr
 
     # A restore never overwrites a database.
     again = subprocess.run(["sh", str(ROOT / "tools/restore.sh"), str(backup),
