@@ -101,3 +101,52 @@ def test_the_container_image_builds_and_its_entry_point_answers():
         assert user.stdout.strip() not in ("", "0")
     finally:
         subprocess.run([runtime, "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+def _stub(bin_dir: Path, name: str, log: Path) -> None:
+    script = bin_dir / name
+    script.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n')
+    script.chmod(0o755)
+
+
+@pytest.mark.parametrize("args, expected", [
+    ([], ["fokus collectstatic --noinput --clear -v0",
+          "gunicorn -c /etc/fokus/gunicorn.conf.py --bind 0.0.0.0:8000"]),
+    (["web", "--workers", "2"], ["fokus collectstatic --noinput --clear -v0",
+                                 "gunicorn -c /etc/fokus/gunicorn.conf.py --bind 0.0.0.0:8000 "
+                                 "--workers 2"]),
+    (["worker"], ["fokus db_worker"]),
+    (["audit", "verify"], ["fokus audit verify"]),
+])
+def test_the_images_entry_point_starts_web_worker_or_a_command(tmp_path, args, expected):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls"
+    for name in ("fokus", "gunicorn"):
+        _stub(bin_dir, name, log)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    subprocess.run(["sh", str(ROOT / "deploy/container-start.sh"), *args], env=env,
+                   check=True, timeout=30)
+    assert log.read_text().splitlines() == expected
+
+
+def test_the_image_runs_the_wheel_as_a_user_with_data_its_only_volume():
+    text = (ROOT / "deploy/Containerfile").read_text()
+    lines = [line.strip() for line in text.splitlines() if not line.startswith("#")]
+    assert any(line.startswith("FROM python:3.11-slim") for line in lines)
+    assert "pip wheel" in text and "/wheels/fokus-*.whl" in text and " -e " not in text
+    users = [line for line in lines if line.startswith("USER ")]
+    assert users and users[-1] not in ("USER root", "USER 0")
+    assert 'VOLUME ["/data"]' in lines and "FOKUS_DATA_DIR=/data" in text
+    assert 'ENTRYPOINT ["/usr/local/bin/fokus-start"]' in lines
+
+
+def test_the_nginx_example_keeps_the_host_and_replaces_the_forwarded_headers():
+    text = (ROOT / "deploy/nginx.conf").read_text()
+    for line in ("listen 443 ssl;", "proxy_set_header Host $host;",
+                 "proxy_set_header X-Forwarded-For $remote_addr;",
+                 "proxy_set_header X-Forwarded-Proto $scheme;", "access_log off;",
+                 "return 301 https://$host$request_uri;"):
+        assert line in text
+    assert "$proxy_add_x_forwarded_for" not in text  # would keep what the client forged
+    assert "FOKUS_TRUSTED_PROXIES" in text
