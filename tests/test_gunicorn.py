@@ -182,6 +182,9 @@ def test_gunicorn_serves_the_login_page_and_the_worker_runs_a_task(production, t
             assert time.monotonic() < deadline, "the worker did not run the task"
             time.sleep(0.3)
         assert len(heads.read_text().strip().splitlines()) == 1
+        # Migrated, the database answering, the worker keeping up: ready.
+        status, _, body = _get(f"{base}/health/ready", https)
+        assert status == 200, body
     finally:
         web_output = _stop(web)
         worker_output = _stop(worker)
