@@ -10,7 +10,7 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium xmlsec1 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres messages bench-outcomes bench-meeting bench-pages clean-demo
+.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages clean-demo
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ clean-demo:
 	rm -f var/fokus.sqlite3
 
 ## make test: every gate and every test, on SQLite, PostgreSQL and Chromium
-test: venv system-deps lint check-deploy test-sqlite test-postgres
+test: venv system-deps lint check-deploy test-sqlite test-postgres test-container
 	$(PY) tools/test_summary.py $(ARTIFACTS)
 
 system-deps:
@@ -77,7 +77,7 @@ check-deploy: venv
 
 test-sqlite: venv
 	@mkdir -p $(ARTIFACTS)
-	env -u DATABASE_URL $(PY) -m pytest -m "not postgres" -p no:cacheprovider \
+	env -u DATABASE_URL $(PY) -m pytest -m "not postgres and not container" -p no:cacheprovider \
 	  --junitxml=$(ARTIFACTS)/sqlite.xml
 
 test-postgres: venv
@@ -88,8 +88,21 @@ test-postgres: venv
 	else \
 	  rm -f $(ARTIFACTS)/postgres-skipped; \
 	  $(PY) tools/check_postgres.py "$(PG_TEST_URL)" $(ARTIFACTS)/postgres-version.txt && \
-	  DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -m "not browser and not sqlite_only" --ignore=tests/outcomes \
+	  DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -m "not browser and not sqlite_only and not container" --ignore=tests/outcomes \
 	    -p no:cacheprovider --junitxml=$(ARTIFACTS)/postgres.xml; \
+	fi
+
+## make test-container: build and start the container image, where podman or docker answers
+test-container: venv
+	@mkdir -p $(ARTIFACTS)
+	@rm -f $(ARTIFACTS)/container.xml $(ARTIFACTS)/container-absent
+	@if (command -v podman >/dev/null && podman info >/dev/null 2>&1) || \
+	    (command -v docker >/dev/null && docker info >/dev/null 2>&1); then \
+	  env -u DATABASE_URL $(PY) -m pytest -m container -p no:cacheprovider \
+	    --junitxml=$(ARTIFACTS)/container.xml; \
+	else \
+	  echo "No container runtime answers (podman/docker): the image is NOT built."; \
+	  echo absent > $(ARTIFACTS)/container-absent; \
 	fi
 
 ## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)

@@ -47,6 +47,14 @@ if (artifacts / "postgres.xml").exists():
         totals[key] += pg[key]
 else:
     lines.append("  PostgreSQL: NOT RUN (skipped on request)")
+if (artifacts / "container.xml").exists():
+    image = count(artifacts / "container.xml")
+    lines.append(f"  Container image (deploy/Containerfile): {image['tests']} tests, "
+                 f"{image['tests'] - image['failed'] - image['skipped']} passed")
+    for key in ("tests", "failed", "skipped"):
+        totals[key] += image[key]
+else:
+    lines.append("  Container image: NOT built (no container runtime answers on this machine)")
 passed = totals["tests"] - totals["failed"] - totals["skipped"]
 print("\n".join(lines))
 if totals["skipped"]:
