@@ -24,8 +24,11 @@ DEMO_KEY = "demo-only-not-secret-" + "x" * 40  # the demo's key, as settings.py 
 
 def production(tmp_path, **changes) -> dict:
     """A good production environment, with `changes` (None removes a variable)."""
+    # The browser tests allow async-unsafe calls in this process (Playwright's event
+    # loop): a deployment must not inherit that (async.E001).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("FOKUS_") and k != "DATABASE_URL"}
+           if not k.startswith("FOKUS_") and k not in ("DATABASE_URL",
+                                                       "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(FOKUS_PROFILE="production", FOKUS_SECRET_KEY=GOOD_KEY,
                FOKUS_ALLOWED_HOSTS="fokus.kommune.example", DATABASE_URL=POSTGRES,
                FOKUS_CPR_KEYS=CPR_KEY, FOKUS_CPR_LOOKUP_KEY="l" * 40,
