@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fokus.audit.words import object_word, purpose_word
@@ -84,17 +83,10 @@ class PeriodForm(forms.Form):
         return dpo.Period(self.cleaned_data.get("since"), self.cleaned_data.get("until"))
 
 
-def _no_store(response):
-    """Personal data: never kept by a browser or a proxy."""
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 # ---------------------------------------------------------------------------
 # The DPO's start page: find a person, pick a user.
 
 
-@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
@@ -103,9 +95,9 @@ def home(request):
     found = None
     if request.method == "POST" and form.is_valid():
         found = dpo.find_persons(request.user, form.search())
-    return _no_store(render(request, "privacy/dpo_home.html", {
+    return render(request, "privacy/dpo_home.html", {
         "form": form, "found": found, "staff": dpo.staff_for(request.user),
-        "cpr_available": dpo.cpr_search_available(), "max_found": dpo.MAX_FOUND}))
+        "cpr_available": dpo.cpr_search_available(), "max_found": dpo.MAX_FOUND})
 
 
 @login_required
@@ -130,7 +122,11 @@ def _period_or_errors(request):
     return form, (form.period() if form.is_bound else dpo.Period())
 
 
-@never_cache
+def _back_to_page(request, name: str, **kwargs):
+    """An export with a bad period: back to its page, which shows the form's message."""
+    return redirect(reverse(name, kwargs=kwargs) + "?" + request.GET.urlencode())
+
+
 @login_required
 @require_GET
 def person_log(request, person_id: int):
@@ -138,9 +134,9 @@ def person_log(request, person_id: int):
     form, period = _period_or_errors(request)
     # Bad dates: a message, and nothing of the person is read (nor shown).
     report = dpo.person_report(request.user, person_id, period) if period else None
-    return _no_store(render(request, "privacy/dpo_person.html", {
+    return render(request, "privacy/dpo_person.html", {
         "form": form, "report": report, "person": report.person if report else None,
-        "query": _query(request)}))
+        "query": _query(request)})
 
 
 @login_required
@@ -149,8 +145,7 @@ def person_log_csv(request, person_id: int):
     dpo.require_dpo(request.user, "person_log", person_id)
     form, period = _period_or_errors(request)
     if period is None:
-        return redirect(reverse("privacy:dpo_person", kwargs={"person_id": person_id})
-                        + "?" + request.GET.urlencode())
+        return _back_to_page(request, "privacy:dpo_person", person_id=person_id)
     report = dpo.person_report(request.user, person_id, period,
                                purpose="DPO: person's log exported as CSV")
     rows = [(g, e) for g in report.groups for e in g.entries]
@@ -165,8 +160,7 @@ def person_log_pdf(request, person_id: int):
     dpo.require_dpo(request.user, "person_log", person_id)
     form, period = _period_or_errors(request)
     if period is None:
-        return redirect(reverse("privacy:dpo_person", kwargs={"person_id": person_id})
-                        + "?" + request.GET.urlencode())
+        return _back_to_page(request, "privacy:dpo_person", person_id=person_id)
     report = dpo.person_report(request.user, person_id, period,
                                purpose="DPO: person's log exported as PDF")
     pdf = _pdf({"kind": "person", "report": report, "person": report.person,
@@ -178,7 +172,6 @@ def person_log_pdf(request, person_id: int):
 # One user: everything the user did.
 
 
-@never_cache
 @login_required
 @require_GET
 def user_log(request, user_id: int):
@@ -186,8 +179,8 @@ def user_log(request, user_id: int):
     form, period = _period_or_errors(request)
     subject = dpo.user_heading(request.user, user_id)
     report = dpo.user_report(request.user, user_id, period) if period else None
-    return _no_store(render(request, "privacy/dpo_user.html", {
-        "form": form, "report": report, "subject": subject, "query": _query(request)}))
+    return render(request, "privacy/dpo_user.html", {
+        "form": form, "report": report, "subject": subject, "query": _query(request)})
 
 
 @login_required
@@ -196,8 +189,7 @@ def user_log_csv(request, user_id: int):
     dpo.require_dpo(request.user, "user_log", user_id)
     form, period = _period_or_errors(request)
     if period is None:
-        return redirect(reverse("privacy:dpo_user", kwargs={"user_id": user_id})
-                        + "?" + request.GET.urlencode())
+        return _back_to_page(request, "privacy:dpo_user", user_id=user_id)
     report = dpo.user_report(request.user, user_id, period,
                              purpose="DPO: user's log exported as CSV")
     name, role = report.subject.display_name, report.subject.get_role_display()
@@ -211,8 +203,7 @@ def user_log_pdf(request, user_id: int):
     dpo.require_dpo(request.user, "user_log", user_id)
     form, period = _period_or_errors(request)
     if period is None:
-        return redirect(reverse("privacy:dpo_user", kwargs={"user_id": user_id})
-                        + "?" + request.GET.urlencode())
+        return _back_to_page(request, "privacy:dpo_user", user_id=user_id)
     report = dpo.user_report(request.user, user_id, period,
                              purpose="DPO: user's log exported as PDF")
     pdf = _pdf({"kind": "user", "report": report, "subject": report.subject,
@@ -266,7 +257,7 @@ def _csv(rows, stem: str, *, about: str | None = None) -> HttpResponse:
 def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _no_store(response)
+    return response
 
 
 def _pdf(context: dict) -> bytes:
