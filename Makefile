@@ -10,15 +10,23 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium xmlsec1 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages clean-demo
+.PHONY: demo test venv venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages clean-demo
 
+# Two dependency sets: requirements.lock is the application's (what `make demo` and a
+# production install get); requirements-dev.lock adds the test and development tools
+# (pinned to the same application versions). `make test` installs both.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
 venv: $(VENV)/.installed
+venv-dev: $(VENV)/.dev-installed
 
 ## make demo: a living FIT department on http://127.0.0.1:$(PORT) (SQLite under ./var)
 demo: venv
@@ -43,7 +51,7 @@ clean-demo:
 	rm -f var/fokus.sqlite3
 
 ## make test: every gate and every test, on SQLite, PostgreSQL and Chromium
-test: venv system-deps lint check-deploy test-sqlite test-postgres test-container
+test: venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container
 	$(PY) tools/test_summary.py $(ARTIFACTS)
 
 system-deps:
@@ -60,14 +68,14 @@ system-deps:
 	  fi; \
 	fi
 
-lint: venv
+lint: venv-dev
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy fokus/outcomes --ignore-missing-imports
 	$(PY) -m fokus makemigrations --check --dry-run
 	$(PY) tools/check_messages.py
 
-check-deploy: venv
+check-deploy: venv-dev
 	FOKUS_PROFILE=production FOKUS_SECRET_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
 	FOKUS_ALLOWED_HOSTS=fokus.kommune.example \
 	DATABASE_URL=postgres://fokus@db.invalid:5432/fokus \
@@ -75,12 +83,12 @@ check-deploy: venv
 	FOKUS_CPR_LOOKUP_KEY="check-deploy-$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" \
 	$(PY) -m fokus check --deploy --fail-level WARNING
 
-test-sqlite: venv
+test-sqlite: venv-dev
 	@mkdir -p $(ARTIFACTS)
 	env -u DATABASE_URL $(PY) -m pytest -m "not postgres and not container" -p no:cacheprovider \
 	  --junitxml=$(ARTIFACTS)/sqlite.xml
 
-test-postgres: venv
+test-postgres: venv-dev
 	@mkdir -p $(ARTIFACTS)
 	@if [ -n "$(SKIP_POSTGRES)" ]; then \
 	  echo "PostgreSQL tests SKIPPED on request (SKIP_POSTGRES=$(SKIP_POSTGRES))."; \
@@ -93,7 +101,7 @@ test-postgres: venv
 	fi
 
 ## make test-container: build and start the container image, where podman or docker answers
-test-container: venv
+test-container: venv-dev
 	@mkdir -p $(ARTIFACTS)
 	@rm -f $(ARTIFACTS)/container.xml $(ARTIFACTS)/container-absent
 	@if (command -v podman >/dev/null && podman info >/dev/null 2>&1) || \
@@ -106,17 +114,17 @@ test-container: venv
 	fi
 
 ## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)
-messages: venv
+messages: venv-dev
 	cd fokus && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus compilemessages
 
 ## make bench-meeting: storing a rating and the case page with its graph, over real HTTP
-bench-meeting: venv
+bench-meeting: venv-dev
 	$(PY) bench/meeting_bench.py
 
 ## make bench-pages: caseload, board and dashboards at a generated municipality (DATABASE_URL)
-bench-pages: venv
+bench-pages: venv-dev
 	$(PY) bench/pages_bench.py
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
-bench-outcomes: venv
+bench-outcomes: venv-dev
 	$(PY) bench/outcomes_bench.py && $(PY) bench/cli_bench.py
