@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "fokus.signin",
     "fokus.privacy",
     "fokus.demo",
+    "fokus.interchange",
+    "fokus.api",
 ]
 
 MIDDLEWARE = [

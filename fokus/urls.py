@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("fokus.privacy.urls")),
     path("", include("fokus.signin.urls")),
     path("", include("fokus.accounts.urls")),
+    path("", include("fokus.interchange.urls")),
+    path("", include("fokus.api.urls")),
     path("", include("fokus.lib.health")),  # /health/live, /health/ready, /metrics (issue 12)
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
