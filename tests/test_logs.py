@@ -103,7 +103,7 @@ def test_an_exception_is_one_json_line_with_its_traceback():
     token = request_id_var.set("abc")
     try:
         try:
-            raise ValueError("boom")
+            raise ValueError("".join(["bo", "om"]))  # the text is data, not code
         except ValueError:
             record = logging.LogRecord("fokus.x", logging.ERROR, __file__, 1, "failed %s",
                                        ("here",), sys.exc_info())
@@ -113,7 +113,45 @@ def test_an_exception_is_one_json_line_with_its_traceback():
     assert "\n" not in line
     entry = json.loads(line)
     assert entry["message"] == "failed here" and entry["request_id"] == "abc"
-    assert entry["level"] == "ERROR" and "ValueError: boom" in entry["exception"]
+    assert entry["level"] == "ERROR" and "builtins.ValueError: [text withheld]" in entry["exception"]
+    assert "boom" not in line and "test_logs.py" in entry["exception"]
+
+
+@pytest.mark.parametrize("formatter", ["fokus_json", "fokus_text"])
+def test_an_exception_s_text_never_reaches_the_log(world, client, settings, formatter):
+    """A server error while a child's data is handled: the log has the exception's type
+    and where it happened, never its text (a database error's DETAIL carries the row's
+    values; a validation error names the child), in the cause chain either."""
+    from unittest import mock
+
+    config = copy.deepcopy(settings.LOGGING)
+    config["handlers"]["console"]["formatter"] = formatter
+    logging.config.dictConfig(config)
+    buffer = io.StringIO()
+    for handler in {h for name in WATCHED for h in logging.getLogger(name).handlers}:
+        handler.setStream(buffer)
+    secret = "Freja Andreasen 010203-1234"
+
+    def fail(*args, **kwargs):
+        try:
+            raise KeyError(secret)
+        except KeyError as cause:
+            raise RuntimeError(f"could not draw the case of {secret}") from cause
+
+    client.raise_request_exception = False
+    client.login(username="anna", password=PASSWORD)
+    try:
+        with mock.patch("fokus.insights.views.case.case_insights", side_effect=fail):
+            response = client.get(reverse("insights:case", args=[world.hansen.pk]))
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    assert response.status_code == 500
+    written = buffer.getvalue()
+    assert "builtins.RuntimeError: [text withheld]" in written
+    assert "builtins.KeyError: [text withheld]" in written  # the cause, typed
+    assert "direct cause" in written and "case.py" in written  # where it happened
+    for part in ("Freja", "Andreasen", "010203"):
+        assert part not in written
 
 
 @pytest.mark.parametrize(("env", "formatter"), [({}, "fokus_text"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from urllib.parse import unquote
@@ -109,6 +110,36 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 JSON_EXTRAS = ("method", "route", "status", "duration_ms", "status_code")
 
 
+WITHHELD = "[text withheld]"
+
+
+def exception_without_text(exc_info) -> str:
+    """An exception as a log may show it: each exception's type and the frames of its
+    traceback (files, lines, functions, code), never its text. An exception's text can
+    carry what the code was handling: a database error's DETAIL names the row's values
+    ("Key (cpr_lookup)=(...)"), a validation error names a child and her age. The cause
+    and context chain is kept the same way."""
+    parts = []
+    seen = set()
+    current = traceback.TracebackException(*exc_info, capture_locals=False)
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = current.exc_type
+        name = f"{kind.__module__}.{kind.__qualname__}" if kind else "Exception"
+        parts.append("Traceback (most recent call last):\n" + "".join(current.stack.format())
+                     + f"{name}: {WITHHELD}\n")
+        if current.__cause__ is not None:
+            parts.append("The above exception was the direct cause of the following:\n")
+            current = current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            parts.append("During handling of the above exception, another occurred:\n")
+            current = current.__context__
+        else:
+            current = None
+    # Written in the order Python prints them: the first cause first.
+    return "".join(reversed(parts)).rstrip("\n")
+
+
 class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every record (None outside a request)."""
 
@@ -120,7 +151,11 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message,
-    request_id, the request line's fields, and an exception's type and traceback."""
+    request_id, the request line's fields, and an exception's type and traceback
+    (without its text: exception_without_text)."""
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return exception_without_text(ei)
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -145,6 +180,9 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        return exception_without_text(ei)
 
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
