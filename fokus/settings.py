@@ -187,6 +187,12 @@ FOKUS_PRIVACY_CONTACT = env_str("FOKUS_PRIVACY_CONTACT", "")
 # Where Fokus is reached from outside (scheme and host, e.g. https://fokus.kommune.dk): the
 # task worker has no request, so a rating link's reminder carries a link only when it is set.
 FOKUS_BASE_URL = env_str("FOKUS_BASE_URL", "")
+# FHIR (issue 13, fokus/interchange/fhir.py): the base of the Questionnaires' canonical
+# URLs and of the identifier systems in FHIR files. Keep it fixed once files have left:
+# a receiving system knows the instruments by these URLs.
+FOKUS_FHIR_BASE = (env_str("FOKUS_FHIR_BASE", "")
+                   or (f"{FOKUS_BASE_URL.rstrip('/')}/fhir" if FOKUS_BASE_URL
+                       else "https://fokus.example/fhir"))
 # Retention's archive of closed cases (fokus/privacy/retention.py, docs/retention.md).
 FOKUS_ARCHIVE_DIR = Path(env_str("FOKUS_ARCHIVE_DIR", "") or DATA_DIR / "archive")
 
@@ -608,3 +614,8 @@ if FOKUS_LOG_FORMAT == "json":
     LOGGING["loggers"]["django.server"]["level"] = "WARNING"
 LOGGING["loggers"]["fokus.request"] = {"level": "INFO"}
 # (end of "Operations (issue 12)")
+
+# The REST API (issue 13, fokus.api): calls per API token per minute before it is
+# answered 429 with Retry-After (counted in the cache: per process with the default
+# local-memory cache, shared with FOKUS_CACHE set).
+FOKUS_API_RATE_PER_MINUTE = _env_positive_int("FOKUS_API_RATE_PER_MINUTE", 120)

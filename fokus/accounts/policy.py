@@ -263,3 +263,54 @@ def home_url_name(user) -> str:
         except NoReverseMatch:
             pass
     return "insights:case_list"
+
+
+# --- Systems: API tokens (issue 13) -----------------------------------------------------
+# Another system (the case system, a data warehouse) calls the REST API with a token of
+# its organisation (fokus.api). The token acts as a "system" principal: no role, only the
+# scopes given to it when it was created; every API call asks the functions below.
+
+API_SCOPES: tuple[tuple[str, str], ...] = (
+    ("read_ratings", "Cases, persons (no names), meetings, ratings and their outcome series"),
+    ("write_ratings", "Store ratings"),
+    ("read_aggregates", "Figures by team, intervention, age group (small groups suppressed)"),
+    ("read_names", "Persons' names and birth dates"),
+    ("read_cpr", "Persons' CPR numbers"),
+)
+API_SCOPE_NAMES = tuple(name for name, _text in API_SCOPES)
+# Scopes that open case data: such a token is a grant of case data, approved by a second
+# administrator where the organisation's role_grants_need_approval is on.
+API_CASE_DATA_SCOPES = frozenset({"read_ratings", "write_ratings", "read_names", "read_cpr"})
+
+
+def is_system(principal) -> bool:
+    return bool(getattr(principal, "is_system", False))
+
+
+def system_may(principal, scope: str) -> bool:
+    """An active, approved token of an organisation with this scope (read_names and
+    read_cpr also need read_ratings: they add to the persons it reads)."""
+    if not (is_system(principal) and principal.is_active and principal.organisation_id):
+        return False
+    scopes = principal.scopes
+    if scope in ("read_names", "read_cpr") and "read_ratings" not in scopes:
+        return False
+    return scope in scopes
+
+
+def system_case_scope(principal) -> str | None:
+    """Which cases a token reads: its organisation's, with read_ratings; else none."""
+    return "organisation" if system_may(principal, "read_ratings") else None
+
+
+def token_needs_approval(organisation, scopes) -> bool:
+    """A token that opens case data needs a second person's approval where the
+    organisation says so (as a role grant does)."""
+    return bool(organisation.role_grants_need_approval
+                and API_CASE_DATA_SCOPES & set(scopes))
+
+
+def may_approve_token(user, token) -> bool:
+    """Another administrator of the token's organisation than the one who created it."""
+    return (administers(user) and admin_organisation_id(user) == token.organisation_id
+            and user.pk != token.created_by_id)

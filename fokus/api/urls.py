@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fokus.api.views import api
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [path("api/v1/", api.urls)]
