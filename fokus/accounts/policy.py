@@ -36,6 +36,9 @@ ORGANISATION_AGGREGATE_ROLES = frozenset({Role.FIT_SUPERUSER, Role.DEPARTMENT_HE
                                           Role.ANALYST})
 # Roles with figures of their own cases ("My figures").
 OWN_FIGURES_ROLES = frozenset({Role.CASEWORKER, Role.TEAM_LEADER})
+# Roles that import historical ratings for their teams (the FIT superuser: for any team of
+# the organisation), issue 13.
+IMPORT_ROLES = frozenset({Role.TEAM_LEADER, Role.FIT_SUPERUSER})
 # Roles that approve a grant of case data made by an administrator (never their own).
 APPROVER_ROLES = frozenset({Role.ADMINISTRATOR, Role.DEPARTMENT_HEAD})
 # Roles that log in with a second factor on a local account.
@@ -49,6 +52,8 @@ PERMISSIONS: tuple[tuple[str, str, frozenset], ...] = (
     ("organisation_cases", "Every case of the organisation (not only the teams')",
      ORGANISATION_CASE_ROLES),
     ("team_board", "The team's FIT conference board", CASE_CONTENT_ROLES),
+    ("import_ratings", "Import historical ratings from a spreadsheet (CSV, XLSX)",
+     IMPORT_ROLES),
     ("own_figures", "Figures of one's own cases (My figures)", OWN_FIGURES_ROLES),
     ("aggregates", "Dashboards, FIT use, quarterly report (figures, no names)",
      AGGREGATE_ROLES),
@@ -122,6 +127,19 @@ def filters_caseload_by_member(user) -> bool:
 def own_cases_first(user) -> bool:
     """A caseworker's caseload starts with her own cases (and needs no caseworker column)."""
     return sees_case_content(user) and user.role == Role.CASEWORKER
+
+
+def imports_ratings(user) -> bool:
+    """The import page (issue 13): a team leader or a FIT superuser."""
+    return _has(user, "import_ratings")
+
+
+def imports_for_team(user, team, *, is_member: bool) -> bool:
+    """New cases of an import go to a team of the user's organisation: one of his own
+    teams (a team leader) or any (a FIT superuser). is_member: the user is one of the team's."""
+    if not imports_ratings(user) or team.unit.organisation_id != user.organisation_id:
+        return False
+    return role_may(user.role, "organisation_cases") or is_member
 
 
 # --- Figures --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ CHECKS = {
     "approve_grants": policy.approves_grants,
     "access_log": policy.reads_access_log,
     "pseudonymised": policy.pseudonymised_only,
+    "import_ratings": policy.imports_ratings,
 }
 
 
