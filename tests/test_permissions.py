@@ -139,6 +139,8 @@ MATRIX = {
     ("insights:record", "GET"):              row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:record", "POST"):             row(LOGIN,  DENIED, DENIED, WROTE,  WROTE,  DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    # The case's ratings as FHIR R4 NDJSON (issue 13): as the case page; never CPR numbers.
+    ("interchange:case_fhir", "GET"):        row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:meeting", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # Team Syd's conference board: its members and the FIT superuser; another team's
     # caseworker or leader, the department head (figures only), an analyst, an
@@ -241,6 +243,7 @@ URL_KWARGS = {
     "insights:case_graph_svg": lambda s: {"case_id": s.berg.pk},
     "insights:record": lambda s: {"case_id": s.berg.pk},
     "insights:record_pdf": lambda s: {"case_id": s.berg.pk},
+    "interchange:case_fhir": lambda s: {"case_id": s.berg.pk},
     "insights:meeting": lambda s: {"case_id": s.berg.pk, "meeting_id": s.last_meeting.pk},
     "insights:board": lambda s: {"team_id": s.berg.team_id},
     "insights:kiosk_graph": lambda s: {"step": 0},

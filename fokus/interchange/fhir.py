@@ -18,9 +18,12 @@ licensed wording (only the structure and Fokus's short labels), free text.
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TextIO
 
@@ -33,6 +36,7 @@ from fokus.cases.models import Case, Organisation, Person
 from fokus.instruments.models import Family, Instrument, ItemType
 from fokus.lib.pseudonym import pseudonym
 from fokus.outcomes.columns import INSTRUMENTS as FILE_INSTRUMENTS
+from fokus.outcomes.columns import PICTORIAL_INSTRUMENTS
 from fokus.ratings.models import Rating
 
 # The structure's version: raised when an instrument's items change.
@@ -300,24 +304,282 @@ def export_organisation(organisation: Organisation, out: TextIO, *, user,
 
 # --- Import -----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LineError:
+    """A line that cannot be taken, as the ratings-file reader's RowError: `message` is
+    an English msgid with %(name)s placeholders (Danish in the catalogue), `params` its
+    values; line 0 is about the file as a whole."""
+
+    line: int
+    column: str | None
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message % self.params}"
+
+
 @dataclass
 class FhirImport:
-    """What import_ndjson did: the errors (nothing stored when there are any, each with
-    the NDJSON line number, 1 = the first line), and the import's counts."""
+    """What import_ndjson did. With errors nothing was stored; each error has its line
+    in the NDJSON file (1 = the first line). The counts are the ratings-file import's."""
 
     errors: list = field(default_factory=list)
-    check: object = None  # the ratings-file import's ImportCheck, when it ran
-    lines: int = 0
-
-    def __getattr__(self, name):  # the ImportCheck's counts (cases_new, ratings_new...)
-        check = self.__dict__.get("check")
-        if check is None:
-            raise AttributeError(name)
-        return getattr(check, name)
+    cases_new: int = 0
+    persons_new: int = 0
+    ratings_new: int = 0
+    ratings_already_there: int = 0
+    responses: int = 0  # QuestionnaireResponses read
 
 
-def import_ndjson(user, organisation: Organisation, lines: Iterable[str]) -> FhirImport:
+# Messages (msgids; the Danish is in the catalogue). Marked for makemessages with N_.
+def N_(message: str) -> str:
+    return message
+
+
+NOT_JSON = N_("The line is not a JSON object.")
+NOT_READ = N_("A %(type)s is not imported: only QuestionnaireResponse, Patient, "
+              "RelatedPerson and Questionnaire lines are read.")
+NOT_VALID = N_("Not a valid FHIR R4 %(type)s (at %(field)s).")
+NOT_COMPLETED = N_("The response's status is %(status)s: only completed responses are "
+                   "imported.")
+UNKNOWN_QUESTIONNAIRE = N_("Unknown questionnaire %(url)s: Fokus imports the ORS family's "
+                           "questionnaires (…/Questionnaire/ors and the others).")
+UNKNOWN_VERSION = N_("Version %(version)s of questionnaire %(url)s is not known (Fokus "
+                     "writes version %(known)s).")
+NO_PATIENT = N_("The subject %(reference)s is not a Patient in this file.")
+NO_PERSON_ID = N_("The Patient %(reference)s has no Fokus person id or case (the "
+                  "identifier …/sid/person and the extension …/StructureDefinition/case).")
+NO_SOURCE = N_("The source %(reference)s is not a Patient or RelatedPerson in this file.")
+NO_RATER_ID = N_("The RelatedPerson %(reference)s has no Fokus person id (the identifier "
+                 "…/sid/person).")
+OTHER_PATIENT = N_("The RelatedPerson %(reference)s belongs to another Patient than the "
+                   "response's subject.")
+NO_DATE = N_("The response has no authored date.")
+BAD_DATE = N_("The authored date %(value)s is not a date.")
+UNKNOWN_ITEM = N_("Item %(link)s is not an item of %(code)s.")
+NO_ANSWER = N_("Item %(link)s has no number as its answer.")
+TWICE = N_("%(type)s %(id)s is in the file twice, differently.")
+NO_RESPONSES = N_("The file holds no QuestionnaireResponse.")
+
+READ_TYPES = ("QuestionnaireResponse", "Patient", "RelatedPerson", "Questionnaire")
+FILE_COLUMNS = ["case_id", "person_id", "rater_id", "birth_date", "instrument", "date",
+                "item1", "item2", "item3", "item4", "total"]
+
+
+def _tail(url, path: str) -> bool:
+    """A URL of any Fokus base for this path (a file from another Fokus has its own base)."""
+    return isinstance(url, str) and (url == path or url.endswith("/" + path))
+
+
+def _identifier(identifiers, path: str) -> str:
+    for identifier in identifiers or ():
+        if (isinstance(identifier, dict) and _tail(identifier.get("system"), path)
+                and isinstance(identifier.get("value"), str) and identifier["value"].strip()):
+            return identifier["value"].strip()
+    return ""
+
+
+def _case_of(patient: dict) -> str:
+    for extension in patient.get("extension") or ():
+        if isinstance(extension, dict) and _tail(extension.get("url"), CASE_EXTENSION):
+            return _identifier([extension.get("valueIdentifier")], CASE_SYSTEM)
+    return ""
+
+
+def _parse_lines(lines: Iterable[str]):
+    """Each line: JSON, a resource type Fokus reads, valid against the R4B model.
+    Returns (resources by (type, id), responses [(line, resource)], errors)."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    errors: list[LineError] = []
+    resources: dict[tuple[str, str], dict] = {}
+    responses: list[tuple[int, dict]] = []
+    for number, text in enumerate(lines, start=1):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        if not text.strip():
+            continue
+        try:
+            resource = json.loads(text)
+        except ValueError:
+            resource = None
+        if not isinstance(resource, dict):
+            errors.append(LineError(number, None, NOT_JSON))
+            continue
+        kind = resource.get("resourceType")
+        if kind not in READ_TYPES:
+            errors.append(LineError(number, None, NOT_READ, {"type": str(kind)[:40]}))
+            continue
+        try:
+            get_fhir_model_class(kind).model_validate(resource)
+        except ValidationError as exc:
+            where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or kind
+            errors.append(LineError(number, None, NOT_VALID, {"type": kind,
+                                                              "field": where[:80]}))
+            continue
+        if kind == "QuestionnaireResponse":
+            responses.append((number, resource))
+        elif kind in ("Patient", "RelatedPerson") and resource.get("id"):
+            key = (kind, resource["id"])
+            if key in resources and resources[key] != resource:
+                errors.append(LineError(number, None, TWICE, {"type": kind,
+                                                              "id": resource["id"]}))
+            resources[key] = resource
+    return resources, responses, errors
+
+
+def _instrument_of(canonical: str, instruments: dict[str, Instrument]):
+    """(instrument, None) or (None, error message and params)."""
+    url, _bar, version = canonical.partition("|")
+    code = url.rstrip("/").rsplit("/", 1)[-1].upper()
+    if not _tail(url, f"Questionnaire/{code.lower()}") or code not in instruments:
+        return None, (UNKNOWN_QUESTIONNAIRE, {"url": url[:120]})
+    if version and version != QUESTIONNAIRE_VERSION:
+        return None, (UNKNOWN_VERSION, {"version": version[:20], "url": url[:120],
+                                        "known": QUESTIONNAIRE_VERSION})
+    return instruments[code], None
+
+
+def _reference(resource: dict, name: str) -> tuple[str, str]:
+    reference = (resource.get(name) or {}).get("reference") or ""
+    kind, _slash, ident = reference.rpartition("/")
+    return kind.rsplit("/", 1)[-1], ident
+
+
+def _answer(item: dict):
+    for answer in item.get("answer") or ():
+        for key in ("valueDecimal", "valueInteger"):
+            if isinstance(answer.get(key), int | float) and not isinstance(answer[key], bool):
+                return Decimal(str(answer[key]))
+    return None
+
+
+def _row(number: int, response: dict, resources: dict,
+         instruments: dict[str, Instrument]) -> tuple[dict | None, list[LineError]]:
+    """A QuestionnaireResponse as a row of the ratings file, or its errors."""
+    errors: list[LineError] = []
+
+    def bad(message, params=None, column=None):
+        errors.append(LineError(number, column, message, params or {}))
+
+    if response.get("status") != "completed":
+        bad(NOT_COMPLETED, {"status": str(response.get("status"))[:20]})
+    instrument, problem = _instrument_of(str(response.get("questionnaire") or ""), instruments)
+    if problem:
+        bad(*problem, column="instrument")
+    kind, ident = _reference(response, "subject")
+    subject = resources.get(("Patient", ident)) if kind == "Patient" else None
+    case_id = person_id = ""
+    if subject is None:
+        bad(NO_PATIENT, {"reference": f"{kind}/{ident}"[:80]}, "person_id")
+    else:
+        case_id, person_id = _case_of(subject), _identifier(subject.get("identifier"),
+                                                              PERSON_SYSTEM)
+        if not (case_id and person_id):
+            bad(NO_PERSON_ID, {"reference": f"Patient/{ident}"[:80]}, "person_id")
+    rater_id = person_id  # no source: the person rated answered
+    if response.get("source"):
+        kind, source_id = _reference(response, "source")
+        source = resources.get((kind, source_id)) if kind in ("Patient", "RelatedPerson") \
+            else None
+        if source is None:
+            bad(NO_SOURCE, {"reference": f"{kind}/{source_id}"[:80]}, "rater_id")
+        elif kind == "Patient":
+            if source_id != ident:  # another person of the case answered for the subject
+                rater_id = _identifier(source.get("identifier"), PERSON_SYSTEM)
+        else:
+            rater_id = _identifier(source.get("identifier"), PERSON_SYSTEM)
+            if not rater_id:
+                bad(NO_RATER_ID, {"reference": f"RelatedPerson/{source_id}"[:80]}, "rater_id")
+            if _reference(source, "patient")[1] != ident:
+                bad(OTHER_PATIENT, {"reference": f"RelatedPerson/{source_id}"[:80]}, "rater_id")
+    authored = str(response.get("authored") or "")
+    if not authored:
+        bad(NO_DATE, column="date")
+    else:
+        try:
+            datetime.date.fromisoformat(authored[:10])
+        except ValueError:
+            bad(BAD_DATE, {"value": authored[:30]}, "date")
+    values: dict[str, Decimal] = {}
+    if instrument is not None:
+        links = {f"item{i.position}" for i in instrument.items.all()} | {TOTAL}
+        for item in response.get("item") or ():
+            link = str(item.get("linkId"))
+            if link not in links:
+                bad(UNKNOWN_ITEM, {"link": link[:40], "code": instrument.code}, link[:40])
+            elif (value := _answer(item)) is None:
+                bad(NO_ANSWER, {"link": link}, link)
+            else:
+                values[link] = value
+    if errors:
+        return None, errors
+    born = str(subject.get("birthDate") or "")
+    faces = instrument.code in PICTORIAL_INSTRUMENTS
+    row = {"case_id": case_id, "person_id": person_id, "rater_id": rater_id,
+           "birth_date": born if len(born) == 10 else "", "instrument": instrument.code,
+           "date": authored[:10], "total": _text(values.get(TOTAL, values.get("item1")
+                                                               if faces else None))}
+    for position in range(1, 5):
+        row[f"item{position}"] = "" if faces else _text(values.get(f"item{position}"))
+    return row, []
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def _as_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, FILE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _on_lines(errors, ndjson_lines: list[int]) -> list:
+    """The ratings file's errors on the NDJSON's lines (the file's line 2 is the first
+    response's line)."""
+    mapped = []
+    for error in errors:
+        line = ndjson_lines[error.line - 2] if 2 <= error.line < len(ndjson_lines) + 2 else 0
+        mapped.append(replace(error, line=line))
+    return mapped
+
+
+def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
+                  progress=None) -> FhirImport:
     """QuestionnaireResponses (and the Patients and RelatedPersons they reference) into
-    the organisation: all or nothing, the same file twice adds nothing; every bad line
-    reported with its line number. (Being built: issue 13.)"""
-    raise NotImplementedError
+    the organisation, through the ratings-file import (run_import): all or nothing, the
+    same file twice adds nothing. Every bad line is reported with its line number and
+    nothing is stored then."""
+    from fokus.interchange.imports import run_import
+    from fokus.outcomes.ratings_csv import read_ratings_table
+
+    resources, responses, errors = _parse_lines(lines)
+    if not responses and not errors:
+        errors.append(LineError(0, None, NO_RESPONSES))
+    instruments = {i.code: i for i in Instrument.objects.filter(code__in=FILE_INSTRUMENTS)
+                   .prefetch_related("items")}
+    rows, numbers = [], []
+    for number, response in responses:
+        row, problems = _row(number, response, resources, instruments)
+        errors += problems
+        if row is not None:
+            rows.append(row)
+            numbers.append(number)
+    result = FhirImport(responses=len(responses))
+    if errors:
+        result.errors = sorted(errors, key=lambda e: e.line)
+        return result
+    read = read_ratings_table(_as_csv(rows), filename="fhir.csv")
+    if read.errors:
+        result.errors = _on_lines(read.errors, numbers)
+        return result
+    check = run_import(user, organisation, read, progress=progress)
+    result.errors = _on_lines(check.errors, numbers)
+    for name in ("cases_new", "persons_new", "ratings_new", "ratings_already_there"):
+        setattr(result, name, getattr(check, name, 0))
+    return result
