@@ -68,19 +68,21 @@ def revoke_token(user, token: ApiToken) -> bool:
     return True
 
 
-@transaction.atomic
 def approve_token(user, token: ApiToken) -> bool:
     """A second administrator approves a token that opens case data; False if there was
     nothing to approve. Refused (PermissionDenied, logged) for the one who created it."""
     if not policy.may_approve_token(user, token):
-        record(user, AccessAction.DENIED, "api_token", token.pk, purpose="api token approval")
+        with transaction.atomic():
+            record(user, AccessAction.DENIED, "api_token", token.pk,
+                   purpose="api token approval")
         raise PermissionDenied
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if not token.needs_approval or token.approved_at is not None or token.revoked_at:
-        return False
-    token.approved_at, token.approved_by = timezone.now(), user
-    token.save(update_fields=["approved_at", "approved_by"])
-    record(user, AccessAction.UPDATE, "api_token", token.pk, purpose="api token approved")
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if not token.needs_approval or token.approved_at is not None or token.revoked_at:
+            return False
+        token.approved_at, token.approved_by = timezone.now(), user
+        token.save(update_fields=["approved_at", "approved_by"])
+        record(user, AccessAction.UPDATE, "api_token", token.pk, purpose="api token approved")
     return True
 
 
