@@ -194,3 +194,68 @@ def test_organisation_export(rated):
         i["answer"][0]["valueDecimal"] for r in resources
         if r["resourceType"] == "QuestionnaireResponse" and r["authored"]
         == timezone.localdate().isoformat() for i in r["item"] if i["linkId"] == "total")))
+
+
+# --- Import -------------------------------------------------------------------------------
+
+def ndjson(resources: list[dict]) -> list[str]:
+    return [json.dumps(r) for r in resources]
+
+
+def messages(result) -> list[tuple[int, str]]:
+    return [(e.line, e.message % e.params) for e in result.errors]
+
+
+@pytest.mark.django_db
+def test_bad_lines_are_reported_with_their_numbers_and_nothing_is_stored(rated):
+    from fokus.ratings.models import Rating
+
+    lines = ndjson(export(rated.hansen, rated.anna))
+    kinds = [json.loads(line)["resourceType"] for line in lines]
+    responses = [n for n, kind in enumerate(kinds) if kind == "QuestionnaireResponse"]
+    first, second, third = responses[:3]
+    bad = list(lines)
+    bad[first] = "{not json"
+    wrong = json.loads(lines[second])
+    wrong["status"] = "in-progress"
+    wrong["item"][0]["answer"] = [{"valueString": "seks"}]
+    bad[second] = json.dumps(wrong)
+    unknown = json.loads(lines[third])
+    unknown["questionnaire"] = "https://elsewhere.example/Questionnaire/phq9"
+    bad[third] = json.dumps(unknown)
+    bad.append(json.dumps({"resourceType": "Observation", "status": "final",
+                           "code": {"text": "x"}}))
+    bad.append(json.dumps({"resourceType": "Patient", "birthDate": "not a date"}))
+    before = Rating.objects.count()
+    result = fhir.import_ndjson(rated.anna, rated.org, bad)
+    reported = messages(result)
+    lines_reported = sorted({line for line, _text in reported})
+    assert lines_reported == [first + 1, second + 1, third + 1, len(bad) - 1, len(bad)]
+    text = dict(reported)
+    assert text[first + 1] == "The line is not a JSON object."
+    assert any("in-progress" in m for n, m in reported if n == second + 1)
+    assert any("item1" in m for n, m in reported if n == second + 1)
+    assert "phq9" in text[third + 1]
+    assert "Observation" in text[len(bad) - 1]
+    assert text[len(bad)].startswith("Not a valid FHIR R4 Patient (at birthDate")
+    assert Rating.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_response_without_its_patient_is_refused(rated):
+    lines = [line for line in ndjson(export(rated.hansen, rated.anna))
+             if json.loads(line)["resourceType"] in ("QuestionnaireResponse",)]
+    result = fhir.import_ndjson(rated.anna, rated.org, lines)
+    subjects = [n for n, m in messages(result) if "is not a Patient in this file" in m]
+    assert subjects == [1, 2, 3, 4, 5]  # each response's line; its source is missing too
+
+
+@pytest.mark.django_db
+def test_import_messages_are_in_danish(rated):
+    from django.utils import translation
+
+    result = fhir.import_ndjson(rated.anna, rated.org, ["[1, 2]", ""])
+    with translation.override("da"):
+        assert [translation.gettext(e.message) % e.params for e in result.errors] == [
+            "Linjen er ikke et JSON-objekt."]
+    assert fhir.import_ndjson(rated.anna, rated.org, []).errors[0].line == 0

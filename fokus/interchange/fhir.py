@@ -29,6 +29,7 @@ from typing import TextIO
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
@@ -332,35 +333,36 @@ class FhirImport:
     responses: int = 0  # QuestionnaireResponses read
 
 
-# Messages (msgids; the Danish is in the catalogue). Marked for makemessages with N_.
-def N_(message: str) -> str:
-    return message
-
-
-NOT_JSON = N_("The line is not a JSON object.")
-NOT_READ = N_("A %(type)s is not imported: only QuestionnaireResponse, Patient, "
-              "RelatedPerson and Questionnaire lines are read.")
-NOT_VALID = N_("Not a valid FHIR R4 %(type)s (at %(field)s).")
-NOT_COMPLETED = N_("The response's status is %(status)s: only completed responses are "
-                   "imported.")
-UNKNOWN_QUESTIONNAIRE = N_("Unknown questionnaire %(url)s: Fokus imports the ORS family's "
-                           "questionnaires (…/Questionnaire/ors and the others).")
-UNKNOWN_VERSION = N_("Version %(version)s of questionnaire %(url)s is not known (Fokus "
-                     "writes version %(known)s).")
-NO_PATIENT = N_("The subject %(reference)s is not a Patient in this file.")
-NO_PERSON_ID = N_("The Patient %(reference)s has no Fokus person id or case (the "
-                  "identifier …/sid/person and the extension …/StructureDefinition/case).")
-NO_SOURCE = N_("The source %(reference)s is not a Patient or RelatedPerson in this file.")
-NO_RATER_ID = N_("The RelatedPerson %(reference)s has no Fokus person id (the identifier "
-                 "…/sid/person).")
-OTHER_PATIENT = N_("The RelatedPerson %(reference)s belongs to another Patient than the "
-                   "response's subject.")
-NO_DATE = N_("The response has no authored date.")
-BAD_DATE = N_("The authored date %(value)s is not a date.")
-UNKNOWN_ITEM = N_("Item %(link)s is not an item of %(code)s.")
-NO_ANSWER = N_("Item %(link)s has no number as its answer.")
-TWICE = N_("%(type)s %(id)s is in the file twice, differently.")
-NO_RESPONSES = N_("The file holds no QuestionnaireResponse.")
+# Messages: msgids (marked for makemessages), the Danish in the catalogue.
+NOT_JSON = gettext_noop("The line is not a JSON object.")
+NOT_READ = gettext_noop(
+    "A %(type)s is not imported: only QuestionnaireResponse, Patient, RelatedPerson and "
+    "Questionnaire lines are read.")
+NOT_VALID = gettext_noop("Not a valid FHIR R4 %(type)s (at %(field)s).")
+NOT_COMPLETED = gettext_noop(
+    "The response's status is %(status)s: only completed responses are imported.")
+UNKNOWN_QUESTIONNAIRE = gettext_noop(
+    "Unknown questionnaire %(url)s: Fokus imports the ORS family's questionnaires "
+    "(…/Questionnaire/ors and the others).")
+UNKNOWN_VERSION = gettext_noop(
+    "Version %(version)s of questionnaire %(url)s is not known (Fokus writes version "
+    "%(known)s).")
+NO_PATIENT = gettext_noop("The subject %(reference)s is not a Patient in this file.")
+NO_PERSON_ID = gettext_noop(
+    "The Patient %(reference)s has no Fokus person id or case (the identifier "
+    "…/sid/person and the extension …/StructureDefinition/case).")
+NO_SOURCE = gettext_noop(
+    "The source %(reference)s is not a Patient or RelatedPerson in this file.")
+NO_RATER_ID = gettext_noop(
+    "The RelatedPerson %(reference)s has no Fokus person id (the identifier …/sid/person).")
+OTHER_PATIENT = gettext_noop(
+    "The RelatedPerson %(reference)s belongs to another Patient than the response's subject.")
+NO_DATE = gettext_noop("The response has no authored date.")
+BAD_DATE = gettext_noop("The authored date %(value)s is not a date.")
+UNKNOWN_ITEM = gettext_noop("Item %(link)s is not an item of %(code)s.")
+NO_ANSWER = gettext_noop("Item %(link)s has no number as its answer.")
+TWICE = gettext_noop("%(type)s %(id)s is in the file twice, differently.")
+NO_RESPONSES = gettext_noop("The file holds no QuestionnaireResponse.")
 
 READ_TYPES = ("QuestionnaireResponse", "Patient", "RelatedPerson", "Questionnaire")
 FILE_COLUMNS = ["case_id", "person_id", "rater_id", "birth_date", "instrument", "date",
@@ -555,9 +557,6 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
     the organisation, through the ratings-file import (run_import): all or nothing, the
     same file twice adds nothing. Every bad line is reported with its line number and
     nothing is stored then."""
-    from fokus.interchange.imports import run_import
-    from fokus.outcomes.ratings_csv import read_ratings_table
-
     resources, responses, errors = _parse_lines(lines)
     if not responses and not errors:
         errors.append(LineError(0, None, NO_RESPONSES))
@@ -574,10 +573,14 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
     if errors:
         result.errors = sorted(errors, key=lambda e: e.line)
         return result
+    from fokus.outcomes.ratings_csv import read_ratings_table
+
     read = read_ratings_table(_as_csv(rows), filename="fhir.csv")
     if read.errors:
         result.errors = _on_lines(read.errors, numbers)
         return result
+    from fokus.interchange.imports import run_import  # the one import path
+
     check = run_import(user, organisation, read, progress=progress)
     result.errors = _on_lines(check.errors, numbers)
     for name in ("cases_new", "persons_new", "ratings_new", "ratings_already_there"):
