@@ -38,7 +38,8 @@ def test_the_task_renders_ahead_and_the_view_serves_the_kept_svg(world, settings
     settings.TASKS = IMMEDIATE
     _rate(world, django_capture_on_commit_callbacks)
     kept = {(g.language, g.size): g for g in GraphImage.objects.filter(case=world.hansen)}
-    assert set(kept) == {("da", "tablet"), ("da", "phone"), ("en", "tablet"), ("en", "phone")}
+    assert set(kept) == {("da", "tablet"), ("da", "phone"), ("en", "tablet"), ("en", "phone"),
+                         ("da", "record")}  # the record's graph too (fokus.insights.record)
     assert kept["da", "tablet"].svg.startswith('<svg role="img"')
     # The view serves what is kept (marked here, so that a new render would show).
     GraphImage.objects.filter(pk=kept["en", "tablet"].pk).update(svg="<svg>kept</svg>")
@@ -107,3 +108,35 @@ def test_the_key_changes_with_a_rating_a_name_and_the_language(world):
     assert renamed["tablet"] != first["tablet"]
     world.rate(world.child, "CORS", ["6"] * 4)
     assert graph_keys(world.hansen.pk, org, "en")["tablet"] != renamed["tablet"]
+
+
+def test_the_record_pdf_reads_the_graph_the_worker_kept(world, settings, login,
+                                                        django_capture_on_commit_callbacks):
+    """The record's request draws no graph when the worker has drawn it (issue 12: the
+    renderer adds about 60 MB to a process); a kept picture of an older graph is never
+    used: the record draws the graph now and keeps it."""
+    import base64
+
+    from django.utils import timezone
+
+    from fokus.cases.models import Case, Meeting
+    from fokus.insights.record import RECORD_GRAPH_SIZE, record_context
+
+    settings.TASKS = IMMEDIATE
+    _rate(world, django_capture_on_commit_callbacks)
+    meeting = Meeting.objects.create(case=world.hansen, held_on=timezone.localdate(),
+                                     kind="home_visit", caseworker=world.anna)
+    marker = '<svg role="img"><title>kept by the worker</title></svg>'
+    GraphImage.objects.filter(case=world.hansen, size=RECORD_GRAPH_SIZE).update(svg=marker)
+    uri = record_context(world.hansen, meeting, None)["graph_data_uri"]
+    assert base64.b64decode(uri.split(",", 1)[1]).decode() == marker
+    # A new rating: the kept picture is not the graph now; the record draws it itself.
+    settings.TASKS = DUMMY
+    _rate(world, django_capture_on_commit_callbacks, 7)
+    case = Case.objects.prefetch_related("ratings__instrument", "ratings__person",
+                                         "ratings__rater", "persons", "meetings").get(
+        pk=world.hansen.pk)
+    drawn = base64.b64decode(record_context(case, meeting, None)["graph_data_uri"]
+                             .split(",", 1)[1]).decode()
+    assert drawn != marker and drawn.startswith('<svg role="img"')
+    assert GraphImage.objects.get(case=world.hansen, size=RECORD_GRAPH_SIZE).svg == drawn

@@ -42,12 +42,29 @@ def meeting_scores(case, meeting, data) -> list[ScoreRow]:
     return rows
 
 
+RECORD_GRAPH_SIZE = "record"  # GraphImage.size of the record's graph (Danish, 520 wide)
+
+
+def record_graph(data, tracks):
+    """The record's graph (Danish, with the expected paths), or None without lines. Its
+    picture is drawn by the task worker after each rating (fokus.insights.tasks.
+    render_ahead) and kept under the graph's version, so that the record's request
+    reads it instead of loading the renderer (issue 12: vl-convert adds about 60 MB to
+    a process that draws)."""
+    if not (data.outcome or data.alliance):
+        return None
+    return case_graph(data, tracks, lang="da", width=520)
+
+
 def record_context(case, meeting, meeting_record) -> dict:
     """Everything the Danish record shows, computed from the prefetched case."""
+    from fokus.insights.tasks import kept_svg
+
     data = case_series(case)
     tracks, signals = case_signals(data, "da")
-    graph = case_graph(data, tracks, lang="da", width=520) if (data.outcome or data.alliance) \
-        else None
+    graph = record_graph(data, tracks)
+    svg = kept_svg(case.pk, "da", RECORD_GRAPH_SIZE, graph.version,
+                   lambda: graph.svg) if graph else ""
     return {
         "case": case, "meeting": meeting, "record": meeting_record,
         "participants": [p.full_name for p in meeting.participants.all()],
@@ -56,7 +73,7 @@ def record_context(case, meeting, meeting_record) -> dict:
         "faces": faces_timeline(data, "da"),
         "pdf_signals": _first_prompt_only(signals[:PDF_SIGNALS]),
         "graph_data_uri": "data:image/svg+xml;base64,"
-        + base64.b64encode(graph.svg.encode()).decode() if graph else "",
+        + base64.b64encode(svg.encode()).decode() if graph else "",
     }
 
 

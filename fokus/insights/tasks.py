@@ -118,7 +118,23 @@ def render_ahead(case_id: int) -> int:
         with translation.override(language):
             graph = case_graph(data, [], language, SIZES[size])
             keep(case_id, language, size, keys[language][size], graph.svg)
-    return len(todo)
+    return len(todo) + _render_record_graph(case_id, data)
+
+
+def _render_record_graph(case_id: int, data) -> int:
+    """The record's graph too (fokus.insights.record), kept under its version: 1 if it
+    was drawn now, 0 if the kept one is already the graph now."""
+    from fokus.insights.record import RECORD_GRAPH_SIZE, record_graph
+    from fokus.insights.signals import case_signals
+
+    with translation.override("da"):
+        graph = record_graph(data, case_signals(data, "da")[0])
+        if graph is None or GraphImage.objects.filter(
+                case_id=case_id, language="da", size=RECORD_GRAPH_SIZE,
+                version=graph.version).exists():
+            return 0
+        keep(case_id, "da", RECORD_GRAPH_SIZE, graph.version, graph.svg)
+    return 1
 
 
 @task()
