@@ -2,7 +2,10 @@
 
 Entry points for the Django side:
 
-- read_ratings_csv(path) -> ReadResult(ratings, errors)    validate + normalise a CSV
+- read_ratings_table(source, filename=, columns=) -> ReadResult(ratings, errors, warnings,
+  header)   validate + normalise a CSV or XLSX ratings file (every bad row, with its line)
+- read_header(source, filename=) -> the file's header texts (for a mapping step)
+- read_ratings_csv(path) -> ReadResult                      the same reader, as the engine reads
 - prepare_ratings(frame) -> frame                            normalise rows from the DB
 - build_series(ratings, settings, model, missing) -> frame   one row per outcome series
 - summarise(series, exclude_flags) / summarise_groups(series, by)
@@ -29,6 +32,7 @@ _WHERE = {
                      "etr_path", "etr_target", "expected_change", "met_percent"), "etr"),
     "JacobsonTruaxResult": "jacobson_truax", "jacobson_truax": "jacobson_truax",
     "ReadResult": "ratings_csv", "RowError": "ratings_csv", "read_ratings_csv": "ratings_csv",
+    "read_ratings_table": "ratings_csv", "read_header": "ratings_csv",
     "on_track_colour": "rules",
     "build_series": "series", "prepare_ratings": "series", "series_ratings": "series",
     "DEFAULT_SETTINGS": "settings", "OutcomeSettings": "settings", "to_tenths": "settings",
@@ -55,7 +59,13 @@ if TYPE_CHECKING:
         met_percent,
     )
     from .jacobson_truax import JacobsonTruaxResult, jacobson_truax
-    from .ratings_csv import ReadResult, RowError, read_ratings_csv
+    from .ratings_csv import (
+        ReadResult,
+        RowError,
+        read_header,
+        read_ratings_csv,
+        read_ratings_table,
+    )
     from .rules import on_track_colour
     from .series import build_series, prepare_ratings, series_ratings
     from .settings import DEFAULT_SETTINGS, OutcomeSettings, to_tenths
@@ -82,6 +92,7 @@ __all__ = [
     "JacobsonTruaxResult", "LocalEtrFit", "OutcomeSettings", "ReadResult", "RowError",
     "build_series", "compare_time_scales", "etr_at", "etr_path", "etr_target",
     "expected_change", "fit_local_etr", "jacobson_truax", "kaplan_meier", "met_percent",
-    "on_track_colour", "prepare_ratings", "read_ratings_csv", "rules", "series_ratings", "srs_alerts",
+    "on_track_colour", "prepare_ratings", "read_header", "read_ratings_csv",
+    "read_ratings_table", "rules", "series_ratings", "srs_alerts",
     "summarise", "summarise_groups", "time_to_wellbeing", "to_tenths",
 ]

@@ -54,24 +54,36 @@ def test_without_by_there_are_no_groups(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("row", "reason"), [
-    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,10.5,4.8,4.8,4.8,,T1", "item1 must be between 0.0 and 10.0"),
-    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,-1,4.8,4.8,,T1", "item2 must be between 0.0 and 10.0"),
-    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,abc,4.8,,T1", "item3 is not a number"),
-    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.85,,T1", "item4 must have at most one decimal"),
-    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.8,20.0,T1", "total does not equal"),
-    ("C1,P1,P1,,ORS,2024-01-08,4.8,4.8,4.8,4.8,,T1", "birth_date is required for ORS"),
-    ("C1,P1,P1,1990-05-01,XRS,2024-01-08,4.8,4.8,4.8,4.8,,T1", "unknown instrument 'XRS'"),
-    ("C1,P1,P1,1990-05-01,ORS,2024-02-30,4.8,4.8,4.8,4.8,,T1", "date is not a valid date"),
-    ("C1,P1,P1,1990-05-01,ORS,08-01-2024,4.8,4.8,4.8,4.8,,T1", "date is not a valid date"),
-    (",P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.8,,T1", "case_id is missing"),
-    ("C3,B1,B1,2020-01-01,YCORS,2024-02-01,,,,,5,T2", "total must be a whole number from 1 to 4"),
+    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,10.5,4.8,4.8,4.8,,T1",
+     "column item1: item1 must be between 0.0 and 10.0: 10.5."),
+    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,-1,4.8,4.8,,T1",
+     "column item2: item2 must be between 0.0 and 10.0: -1."),
+    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,abc,4.8,,T1",
+     "column item3: item3 is not a number: abc."),
+    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.85,,T1",
+     "column item4: item4 must have at most one decimal: 4.85."),
+    ("C1,P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.8,20.0,T1",
+     "column total: total is 20.0, but the items add up to 19.2"),
+    ("C1,P1,P1,,ORS,2024-01-08,4.8,4.8,4.8,4.8,,T1",
+     "column birth_date: birth_date is required for ORS."),
+    ("C1,P1,P1,1990-05-01,XRS,2024-01-08,4.8,4.8,4.8,4.8,,T1",
+     "column instrument: XRS is not an instrument Fokus knows"),
+    ("C1,P1,P1,1990-05-01,ORS,2024-02-30,4.8,4.8,4.8,4.8,,T1",
+     "column date: date is not a date: 2024-02-30."),
+    # DD-MM-YYYY is read (Danish Excel); a US-style date is not.
+    ("C1,P1,P1,1990-05-01,ORS,01/08/2024,4.8,4.8,4.8,4.8,,T1",
+     "column date: date is not a date: 01/08/2024."),
+    (",P1,P1,1990-05-01,ORS,2024-01-08,4.8,4.8,4.8,4.8,,T1",
+     "column case_id: case_id is empty; it is required."),
+    ("C3,B1,B1,2020-01-01,YCORS,2024-02-01,,,,,5,T2",
+     "column total: total must be a whole number from 1 to 4 for YCORS: 5."),
 ])
 def test_malformed_rows(tmp_path, capsys, row, reason):
     lines = [*GOOD[:2], row, *GOOD[2:]]
     code, out, err = run(tmp_path, capsys, lines)
     assert code == 2
     assert out == ""
-    assert f"line 4: {reason}" in err
+    assert f"line 4, {reason}" in err
 
 
 def test_all_errors_are_reported_at_once(tmp_path, capsys):
@@ -79,9 +91,9 @@ def test_all_errors_are_reported_at_once(tmp_path, capsys):
              "C1,P1,P1,,ORS,bad,4.8,4.8,4.8,4.8,,T1"]
     code, out, err = run(tmp_path, capsys, lines)
     assert code == 2 and out == ""
-    assert "line 8: item1 must be between 0.0 and 10.0" in err
-    assert "line 9: date is not a valid date" in err
-    assert "line 9: birth_date is required for ORS" in err
+    assert "line 8, column item1: item1 must be between 0.0 and 10.0" in err
+    assert "line 9, column date: date is not a date: bad." in err
+    assert "line 9, column birth_date: birth_date is required for ORS" in err
 
 
 def test_total_within_005_is_accepted(tmp_path, capsys):
