@@ -104,6 +104,8 @@ SSO_OFF = Expect(404)                    # single sign-on not configured (docs/s
 SSO_NO = Expect(403)                     # the page a refused single sign-on lands on
 APPROVED = Expect(302, to="accounts:approvals", decides=True)  # a second person approves
 REFUSED = Expect(302, to="accounts:approvals", denied=True)  # his own request: refused, logged
+MAPPING = Expect(302, to="interchange:import_mapping")  # a file uploaded: to its columns
+CHECK = Expect(302, to="interchange:import_preview")   # to the import's report, nothing stored
 
 PERSONAS = ("anon", "anna", "lise", "bo", "karen", "dorte", "ali", "admin", "dpo", "screen",
             "link")
@@ -141,6 +143,18 @@ MATRIX = {
     ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # The case's ratings as FHIR R4 NDJSON (issue 13): as the case page; never CPR numbers.
     ("interchange:case_fhir", "GET"):        row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    # The import page (issue 13): a team leader (for his teams) and the FIT superuser; a
+    # job is its uploader's only (Lise's here: Karen too gets 404, logged). Lise's file has
+    # a bad row, so her import goes back to the report and stores nothing.
+    ("interchange:import_upload", "GET"):    row(LOGIN,  DENIED, PAGE,   DENIED, PAGE,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_upload", "POST"):   row(LOGIN,  DENIED, MAPPING,DENIED, MAPPING,DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_mapping", "GET"):   row(LOGIN,  DENIED, PAGE,   DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_mapping", "POST"):  row(LOGIN,  DENIED, CHECK,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_preview", "GET"):   row(LOGIN,  DENIED, PAGE,   DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_start", "GET"):     row(LOGIN,  NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, NO_GET, UNLOCK, LOGIN),
+    ("interchange:import_start", "POST"):    row(LOGIN,  DENIED, CHECK,  DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_progress", "GET"):  row(LOGIN,  DENIED, PAGE,   DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:import_status", "GET"):    row(LOGIN,  DENIED, PAGE,   DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     ("insights:meeting", "GET"):             row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # Team Syd's conference board: its members and the FIT superuser; another team's
     # caseworker or leader, the department head (figures only), an analyst, an
@@ -263,6 +277,11 @@ URL_KWARGS = {
     "privacy:dpo_user": lambda s: {"user_id": s.world.bo.pk},
     "privacy:dpo_user_csv": lambda s: {"user_id": s.world.bo.pk},
     "privacy:dpo_user_pdf": lambda s: {"user_id": s.world.bo.pk},
+    "interchange:import_mapping": lambda s: {"job_id": import_job(s, mapped=False).pk},
+    "interchange:import_preview": lambda s: {"job_id": import_job(s).pk},
+    "interchange:import_start": lambda s: {"job_id": import_job(s).pk},
+    "interchange:import_progress": lambda s: {"job_id": import_job(s, state="done").pk},
+    "interchange:import_status": lambda s: {"job_id": import_job(s, state="done").pk},
 }
 
 def research_project(scene):
@@ -272,6 +291,31 @@ def research_project(scene):
     project, _created = ResearchProject.objects.get_or_create(
         organisation=scene.world.org, name="Følgeforskning", defaults={"purpose": "Trivsel"})
     return project
+
+
+IMPORT_HEADER = ["sag", "person", "bedømmer", "fødselsdato", "skema", "dato", "spm1", "spm2",
+                 "spm3", "spm4"]
+IMPORT_FILE = (";".join(IMPORT_HEADER) + "\r\nX-1;p1;p1;2015-01-01;CORS;2024-01-10;12;5;5;5\r\n"
+               ).encode()
+
+
+def import_job(scene, *, mapped=True, state="uploaded"):
+    """Lise's upload for Team Nord: a file with a bad row (a line above 10)."""
+    from fokus.interchange.forms import preselected
+    from fokus.interchange.models import ImportJob
+
+    mapping = {text: column for column, text in preselected(IMPORT_HEADER).items()}
+    return ImportJob.objects.create(
+        organisation=scene.world.org, team=scene.world.team_nord, created_by=scene.world.lise,
+        kind="csv", content=IMPORT_FILE, header=IMPORT_HEADER,
+        mapping=mapping if mapped else {}, state=state)
+
+
+def import_upload(scene):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("maalinger.csv", IMPORT_FILE),
+            "team": scene.world.team_nord.pk}
 
 
 # The body of each POST: one that Bo's request stores (so a refusal is not a bad form).
@@ -307,6 +351,11 @@ POST_DATA = {
                                                   "answers": ["5", "5", "5", "5"]}),
     "ratings:unlock": lambda s: {"password": PASSWORD},
     "ratings:meeting_cancel": lambda s: {},
+    "interchange:import_upload": import_upload,
+    "interchange:import_mapping": lambda s: {"case_id": "sag", "person_id": "person",
+                                             "rater_id": "bedømmer", "instrument": "skema",
+                                             "date": "dato"},
+    "interchange:import_start": lambda s: {},
 }
 
 # What of the Berg case must never reach a persona that may not see it.
