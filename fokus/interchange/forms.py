@@ -28,7 +28,7 @@ FORMAT_COLUMNS: tuple[tuple[str, str], ...] = (
                               "rating of a child.")),
     ("birth_date", gettext_lazy("The person's birth date (year-month-day), for the age group "
                                 "of outcome ratings.")),
-    ("instrument", gettext_lazy("The form: ORS, SRS, CORS, CSRS, YCORS or YCSRS.")),
+    ("instrument", gettext_lazy("The form: ORS, SRS, CORS, CSRS, GSRS, CGSRS, YCORS or YCSRS.")),
     ("date", gettext_lazy("The day of the rating (year-month-day).")),
     ("item1", gettext_lazy("The answer to the first line (0-10, one decimal; 1-4 on the "
                            "faces forms).")),
@@ -142,7 +142,7 @@ class MappingForm(forms.Form):
             text = data.get(name)
             if text and text in used:
                 raise ValidationError(
-                    _("The file's column \u201c%(text)s\u201d is chosen for both %(first)s and "
+                    _("The file's column “%(text)s” is chosen for both %(first)s and "
                       "%(second)s.") % {"text": text, "first": used[text], "second": name},
                     code="twice")
             if text:
