@@ -235,16 +235,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ratings_columns(path: str) -> set[str]:
-    """The columns of read_ratings_csv(path).ratings for a valid file, from its header."""
-    import pandas as pd
+def _ratings_columns(path: str) -> dict[str, str]:
+    """The columns of read_ratings_csv(path).ratings for a valid file, from its header:
+    {a name --by may give (the column's name, or the file's header text) -> the column}."""
+    from .ratings_csv import KNOWN_COLUMNS, REQUIRED_COLUMNS, _resolve, read_header
+    header = read_header(path)
+    positions, display, _ = _resolve(header, None, 1)
+    names = {*REQUIRED_COLUMNS, "birth_date", "score_t"} | {
+        c for c in positions if c not in KNOWN_COLUMNS}
+    by_text = {display[c]: c for c in names if c in display}
+    return {**by_text, **{c: c for c in names}}
 
-    from .ratings_csv import KNOWN_COLUMNS, REQUIRED_COLUMNS
-    header = pd.read_csv(path, nrows=0, dtype=str, keep_default_na=False,
-                         skipinitialspace=True, encoding="utf-8")
-    names = [str(c).strip() for c in header.columns]
-    return ({*REQUIRED_COLUMNS, "birth_date", "score_t"}
-            | {c for c in names if c not in KNOWN_COLUMNS})
+
+# The command's own words around the reader's messages (Danish in fokus/locale).
+WHERE_LINE = "line %(line)s"
+WHERE_LINE_COLUMN = "line %(line)s, column %(column)s"
+WHERE_FILE = "the file"
+WARNING = "warning"
+N_ERRORS = "%(count)s error(s); nothing was imported"
+CLI_MESSAGES = (WHERE_LINE, WHERE_LINE_COLUMN, WHERE_FILE, WARNING, N_ERRORS)
+
+
+def _translator() -> Any:
+    """gettext for the command's messages: Danish when LANGUAGE, LC_ALL, LC_MESSAGES or
+    LANG starts with "da" (the compiled catalogue is read as a file: no Django), else
+    English (the msgids)."""
+    import gettext
+    import os
+    from pathlib import Path
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            if not value.startswith("da"):
+                break
+            catalogue = Path(__file__).resolve().parents[1] / "locale" / "da" / "LC_MESSAGES" / "django.mo"
+            try:
+                with open(catalogue, "rb") as fh:
+                    return gettext.GNUTranslations(fh).gettext
+            except OSError:
+                break
+    return lambda text: text
+
+
+def render(error: Any, translate: Any) -> str:
+    """A reader's RowError as the command prints it: where, then the message."""
+    if not error.line:
+        where = translate(WHERE_FILE)
+    elif error.column:
+        where = translate(WHERE_LINE_COLUMN) % {"line": error.line, "column": error.column}
+    else:
+        where = translate(WHERE_LINE) % {"line": error.line}
+    return f"{where}: {error.text(translate)}"
 
 
 def alliance_counts(ratings: pd.DataFrame, settings: OutcomeSettings) -> AllianceCounts:
@@ -370,14 +411,21 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
+    translate = _translator()
+    for warning in result.warnings:
+        print(f"{args.input}: {translate(WARNING)}: {render(warning, translate)}",
+              file=sys.stderr)
     if result.errors:
         for error in result.errors:
-            print(f"{args.input}: {error}", file=sys.stderr)
-        print(f"{len(result.errors)} error(s); nothing was imported", file=sys.stderr)
+            print(f"{args.input}: {render(error, translate)}", file=sys.stderr)
+        print(translate(N_ERRORS) % {"count": len(result.errors)}, file=sys.stderr)
         return 2
-    if args.by and args.by not in _ratings_columns(args.input):
-        print(f"{args.input}: line 1: no column {args.by!r} to group by", file=sys.stderr)
-        return 2
+    if args.by:
+        by_column = _ratings_columns(args.input).get(args.by)
+        if by_column is None:
+            print(f"{args.input}: line 1: no column {args.by!r} to group by", file=sys.stderr)
+            return 2
+        args.by = by_column
     if missing_failed is not None:
         raise missing_failed
     if missing_absent:

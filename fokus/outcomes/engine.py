@@ -38,7 +38,7 @@ import pandas as pd
 
 from .columns import INSTRUMENTS
 from .etr import DEFAULT_MODEL, EtrModel
-from .ratings_csv import RowError, read_ratings_csv
+from .ratings_csv import RowError, plain_header, read_header, read_ratings_csv
 from .rules import alliance_drop, alliance_low
 from .scan import ORDER_KEY, Scan, _Clock, scan_csv
 from .series import OrderedRatings, build_series, series_frame
@@ -66,6 +66,8 @@ class SeriesResult:
     # The alliance counts, when the DuckDB path could give them from the same scan;
     # None otherwise (srs_alerts over the reference frame gives them then).
     alliance: AllianceCounts | None = None
+    # The reader's warnings (a semicolon-separated or Windows-1252 file: the reference path).
+    warnings: list[RowError] = field(default_factory=list)
 
 
 def series_from_csv(
@@ -91,6 +93,8 @@ def series_from_csv(
     clock = _Clock(timings)
     if engine not in ("auto", "sql", "pandas"):
         raise ValueError(f"unknown engine {engine!r}")
+    if engine != "pandas" and not _plain_file(source):
+        engine = "pandas"  # Danish headers or another separator: the reader's rules
     if engine != "pandas":
         scan = scanned if scanned is not None else scan_csv(source, group_columns, timings)
         clock.reset()
@@ -106,11 +110,23 @@ def series_from_csv(
     read = read_ratings_csv(source, engine="pandas")
     clock.lap("read (reference)")
     if read.errors:
-        return SeriesResult(pd.DataFrame(), read.errors, "reference", 0)
+        return SeriesResult(pd.DataFrame(), read.errors, "reference", 0,
+                            warnings=read.warnings)
     series = build_series(read.ratings, settings, model, missing=missing,
                           group_columns=group_columns)
     clock.lap("series (reference)")
-    return SeriesResult(series, [], "reference", len(read.ratings))
+    return SeriesResult(series, [], "reference", len(read.ratings), warnings=read.warnings)
+
+
+def _plain_file(source: str | PathLike[str]) -> bool:
+    """The file's header names the format's columns as they are, comma-separated: the
+    DuckDB scan, which takes the names as they stand, reads it as the reader would.
+    (A file with aliases, or separated otherwise, is read by the reader.)"""
+    try:
+        header = read_header(source)
+    except OSError:
+        return True  # the scan reports it as before
+    return bool(header) and plain_header(header)
 
 
 def _from_scan(scan: Scan, settings: OutcomeSettings, model: EtrModel,
@@ -219,6 +235,8 @@ def alliance_counts_from_csv(source: str | PathLike[str],
     group) by date, then file order. None when DuckDB is not installed or the
     file is for the reference path, or an alliance id has surrounding whitespace
     (the reference reader would strip it): use srs_alerts then."""
+    if not _plain_file(source):
+        return None
     scan = scan_csv(source)
     if not scan.usable:
         return None
