@@ -580,12 +580,16 @@ LOGGING.setdefault("formatters", {}).setdefault("django.server", {
 # - /health/live, /health/ready and /metrics (fokus/lib/health.py) are answered before the
 #   session middleware (ProbeMiddleware): no login, no cookie, no access-log entry.
 # - FOKUS_WORKER_MAX_LAG_SECONDS: readiness fails when a task has waited this long past its
-#   run time (no `fokus db_worker` is taking tasks).
+#   run time (no `fokus worker` is taking tasks), or no worker heartbeat is that recent.
 # - FOKUS_METRICS_ALLOWED: the addresses or networks that may read /metrics (comma-separated).
 # - FOKUS_LOG_FORMAT: "json" (one object a line; production's default) or "text" (the demo's).
 #   Every line of a request carries its id (X-Request-ID; an incoming one is kept only from
 #   FOKUS_TRUSTED_PROXIES); the request line names the route, never the path or the query.
 FOKUS_WORKER_MAX_LAG_SECONDS = _env_positive_int("FOKUS_WORKER_MAX_LAG_SECONDS", 300)
+# The task worker's schedule (issue 12; fokus.lib.schedule): `fokus worker` enqueues the
+# periodic jobs itself; FOKUS_SCHEDULE_OFF names those it leaves to the municipality's own
+# scheduler (comma-separated, e.g. "retention,audit-export-head"; checked by the worker).
+FOKUS_SCHEDULE_OFF = env_list("FOKUS_SCHEDULE_OFF")
 FOKUS_METRICS_ALLOWED = env_list("FOKUS_METRICS_ALLOWED", "127.0.0.1,::1")
 for _value in FOKUS_METRICS_ALLOWED:
     try:

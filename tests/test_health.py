@@ -69,7 +69,7 @@ def test_ready_fails_on_a_task_nobody_takes(client, settings):
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["failing"] == ["worker"]
-    assert "db_worker" in response.json()["checks"]["worker"]["detail"]
+    assert "fokus worker" in response.json()["checks"]["worker"]["detail"]
 
 
 def test_ready_fails_on_unapplied_migrations(client, monkeypatch):

@@ -150,3 +150,12 @@ def enqueue_graph(case_id: int) -> None:
         render_graph_ahead.enqueue(case_id)
     except Exception:
         logger.exception("could not enqueue the graph of case %s", case_id)
+
+
+@task()
+def refresh_figures() -> dict:
+    """The worker's schedule (fokus.lib.schedule), nightly: `fokus refresh-figures`."""
+    from fokus.insights.case_figures import refresh_stale
+
+    checked, recomputed = refresh_stale(Case.objects.all())
+    return {"checked": checked, "recomputed": recomputed}

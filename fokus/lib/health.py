@@ -3,8 +3,8 @@
 - /health/live: 200 while the process answers; touches no database.
 - /health/ready: 200 with a JSON body of each check, or 503 naming the failing ones:
   "database" (a query answers), "migrations" (none unapplied), "worker" (the task
-  worker keeps up: no task has waited past its run time for more than
-  FOKUS_WORKER_MAX_LAG_SECONDS; see worker_check).
+  worker lives and keeps up: a heartbeat newer than FOKUS_WORKER_MAX_LAG_SECONDS where a
+  worker is expected, and no task waiting that long past its run time; see worker_check).
 - /metrics: Prometheus text format, only to FOKUS_METRICS_ALLOWED (addresses/networks,
   the client address as fokus.lib.middleware.client_ip reads it).
 
@@ -84,26 +84,59 @@ def _uses_task_database() -> bool:
     return backend.startswith("django_tasks_db")
 
 
+# The workers' heartbeats are kept by the app of `fokus worker` (fokus.privacy.worker,
+# above every periodic job's app); it hands its reader in when Django starts
+# (PrivacyConfig.ready): () -> the newest heartbeat's time, or None.
+_newest_heartbeat = None
+
+
+def set_heartbeat_reader(reader) -> None:
+    global _newest_heartbeat
+    _newest_heartbeat = reader
+
+
+def heartbeat_age() -> float | None:
+    """Seconds since the newest worker heartbeat; None when no worker ever wrote one."""
+    newest = _newest_heartbeat() if _newest_heartbeat else None
+    if newest is None:
+        return None
+    return max(0.0, (timezone.now() - newest).total_seconds())
+
+
+def worker_expected() -> bool:
+    """Where a worker must run: tasks go to the database's queue and this is a
+    production install. The demo (whose `make worker` is optional) and a backend that
+    runs tasks in the process need none."""
+    return _uses_task_database() and settings.PRODUCTION
+
+
 def worker_check() -> tuple[bool, str]:
-    """The worker's heartbeat is the queue itself: a running `fokus db_worker` takes
-    every task whose run time has come within seconds, so a task still waiting
-    FOKUS_WORKER_MAX_LAG_SECONDS after its run time means no worker is taking tasks.
-    An idle worker with nothing to do is ready; one that died is found as soon as
-    any task (a mail, a reminder, a periodic job) waits for it."""
+    """Two signs of a living worker. Its heartbeat: `fokus worker` writes one every 30 s
+    even with nothing to do, so where a worker is expected (worker_expected) readiness
+    fails when none is newer than FOKUS_WORKER_MAX_LAG_SECONDS. And the queue: a task
+    still waiting that long past its run time means no worker is taking tasks."""
     if not _uses_task_database():
         return True, "no task worker (tasks run in the process)"
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    limit = timezone.now() - timedelta(seconds=settings.FOKUS_WORKER_MAX_LAG_SECONDS)
+    lag = settings.FOKUS_WORKER_MAX_LAG_SECONDS
+    limit = timezone.now() - timedelta(seconds=lag)
     try:
         late = DBTaskResult.objects.filter(status=TaskResultStatus.READY,
                                            run_after__lt=limit).count()
+        age = heartbeat_age()
     except Exception:  # noqa: BLE001
         return False, "the task queue could not be read"
     if late:
-        return False, f"{late} task(s) waiting longer than " \
-                      f"{settings.FOKUS_WORKER_MAX_LAG_SECONDS} s: is `fokus db_worker` running?"
+        return False, f"{late} task(s) waiting longer than {lag} s: " \
+                      "is `fokus worker` running?"
+    if worker_expected():
+        if age is None:
+            return False, "no worker has written a heartbeat: is `fokus worker` running?"
+        if age > lag:
+            return False, f"the newest worker heartbeat is {age:.0f} s old (more than " \
+                          f"{lag} s): is `fokus worker` running?"
     return True, "ok"
 
 
@@ -165,6 +198,15 @@ class TaskQueueCollector:
                                    "Failed tasks kept in the task table")
         failed.add_metric([], counts.get("FAILED", 0))
         yield failed
+        try:
+            age = heartbeat_age()
+        except Exception:  # noqa: BLE001
+            return
+        if age is not None:  # no worker ever: no figure (alert on the metric's absence)
+            heartbeat = GaugeMetricFamily("fokus_worker_heartbeat_age_seconds",
+                                          "Seconds since the newest task worker heartbeat")
+            heartbeat.add_metric([], age)
+            yield heartbeat
 
 
 _TASKS = CollectorRegistry(auto_describe=False)

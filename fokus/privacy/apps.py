@@ -7,3 +7,10 @@ class PrivacyConfig(AppConfig):
 
     name = "fokus.privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        # Readiness and /metrics (fokus.lib, below this app) read the worker's heartbeat.
+        from fokus.lib import health
+        from fokus.privacy.worker import newest_heartbeat
+
+        health.set_heartbeat_reader(newest_heartbeat)

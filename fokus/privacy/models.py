@@ -119,3 +119,48 @@ class ResearchProject(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------
+# The task worker (`fokus worker`, fokus.privacy.worker; issue 12). Operational rows
+# with nothing personal in them: written by the worker itself, without an access-log
+# entry. They live in this app because it is the highest layer whose jobs the worker
+# schedules (fokus.lib.schedule names them).
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one due time: the unique (job, due time) is what keeps
+    two workers from enqueuing it twice."""
+
+    job = models.CharField(_("job"), max_length=40)
+    due_at = models.DateTimeField(_("due at"))
+    enqueued_at = models.DateTimeField(_("enqueued at"), auto_now_add=True)
+    worker_id = models.CharField(_("worker"), max_length=64)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        constraints = [models.UniqueConstraint(fields=["job", "due_at"],
+                                               name="scheduled_run_once_per_due_time")]
+
+    def __str__(self):
+        return f"{self.job} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker process, written every 30 seconds even with nothing to do:
+    readiness fails when none is recent (fokus.lib.health.worker_check)."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    version = models.CharField(_("version"), max_length=40)
+    started_at = models.DateTimeField(_("started at"))
+    beat_at = models.DateTimeField(_("last heartbeat"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return f"{self.host} {self.pid}"

@@ -113,3 +113,9 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
     for link_id in due:
         remind.enqueue(link_id)
     return len(due)
+
+
+@task()
+def send_reminders() -> int:
+    """The worker's schedule (fokus.lib.schedule), every 15 minutes: `fokus send-reminders`."""
+    return send_due_reminders()
