@@ -18,31 +18,31 @@ from fokus.outcomes.columns import ALIAS_COLUMN, REQUIRED_COLUMNS, header_key
 # takes larger files.
 MAX_BYTES = 20 * 1024 * 1024
 
-# The ratings file's columns (docs/fit-definitions.md section 6), each with what it holds.
-FORMAT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_id", gettext_lazy("The case's number: ratings with the same number are one case.")),
-    ("person_id", gettext_lazy("The id of the person rated (the child or the adult), unique "
+# The ratings file's columns (docs/fit-definitions.md section 6): name, title, what it holds.
+FORMAT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("case_id", gettext_lazy("Case number"), gettext_lazy("The case's number: ratings with the same number are one case.")),
+    ("person_id", gettext_lazy("Person"), gettext_lazy("The id of the person rated (the child or the adult), unique "
                                "within the case. Not a CPR number.")),
-    ("rater_id", gettext_lazy("The id of the person who filled in the form: the same as the "
+    ("rater_id", gettext_lazy("Filled in by"), gettext_lazy("The id of the person who filled in the form: the same as the "
                               "person's id for a self-rating, a parent's id for a parent's "
                               "rating of a child.")),
-    ("birth_date", gettext_lazy("The person's birth date (year-month-day), for the age group "
+    ("birth_date", gettext_lazy("Birth date"), gettext_lazy("The person's birth date (year-month-day), for the age group "
                                 "of outcome ratings.")),
-    ("instrument", gettext_lazy("The form: ORS, SRS, CORS, CSRS, GSRS, CGSRS, YCORS or YCSRS.")),
-    ("date", gettext_lazy("The day of the rating (year-month-day).")),
-    ("item1", gettext_lazy("The answer to the first line (0-10, one decimal; 1-4 on the "
+    ("instrument", gettext_lazy("Form"), gettext_lazy("The form: ORS, SRS, CORS, CSRS, GSRS, CGSRS, YCORS or YCSRS.")),
+    ("date", gettext_lazy("Date"), gettext_lazy("The day of the rating (year-month-day).")),
+    ("item1", gettext_lazy("Line 1"), gettext_lazy("The answer to the first line (0-10, one decimal; 1-4 on the "
                            "faces forms).")),
-    ("item2", gettext_lazy("The answer to the second line.")),
-    ("item3", gettext_lazy("The answer to the third line.")),
-    ("item4", gettext_lazy("The answer to the fourth line.")),
-    ("total", gettext_lazy("The total score; checked against the lines when both are given.")),
-    ("team_id", gettext_lazy("The team, where the file says it (else the team chosen "
-                             "above).")),
-    ("caseworker_id", gettext_lazy("The caseworker's id in the other system (kept with the "
+    ("item2", gettext_lazy("Line 2"), gettext_lazy("The answer to the second line.")),
+    ("item3", gettext_lazy("Line 3"), gettext_lazy("The answer to the third line.")),
+    ("item4", gettext_lazy("Line 4"), gettext_lazy("The answer to the fourth line.")),
+    ("total", gettext_lazy("Total"), gettext_lazy("The total score; checked against the lines when both are given.")),
+    ("team_id", gettext_lazy("Team"), gettext_lazy(
+        "The team, where the file says it (else the team chosen with the upload).")),
+    ("caseworker_id", gettext_lazy("Caseworker"), gettext_lazy("The caseworker's id in the other system (kept with the "
                                    "case).")),
-    ("intervention", gettext_lazy("The intervention the rating belongs to.")),
+    ("intervention", gettext_lazy("Intervention"), gettext_lazy("The intervention the rating belongs to.")),
 )
-FORMAT_COLUMN_NAMES = tuple(name for name, _text in FORMAT_COLUMNS)
+FORMAT_COLUMN_NAMES = tuple(name for name, _title, _text in FORMAT_COLUMNS)
 
 
 def file_kind(content: bytes, name: str) -> str:
@@ -124,9 +124,9 @@ class MappingForm(forms.Form):
         else:
             initial = preselected(header)
         self.explanations = {}
-        for name, explanation in FORMAT_COLUMNS:
+        for name, title, explanation in FORMAT_COLUMNS:
             self.fields[name] = forms.ChoiceField(
-                label=name, choices=choices, required=False, initial=initial.get(name, ""),
+                label=title, choices=choices, required=False, initial=initial.get(name, ""),
                 help_text=explanation)
             self.explanations[name] = explanation
 
@@ -157,5 +157,5 @@ class MappingForm(forms.Form):
         return {text: chosen.get(text, "") for text in self.header if text}
 
     def rows(self):
-        """(bound field, explanation) per format column, for the template."""
-        return [(self[name], self.explanations[name]) for name in FORMAT_COLUMN_NAMES]
+        """(format column, bound field, explanation) per format column, for the template."""
+        return [(name, self[name], self.explanations[name]) for name in FORMAT_COLUMN_NAMES]
