@@ -251,3 +251,34 @@ def test_the_menu_links_the_import_page_for_those_who_may(world, client):
     client.force_login(world.anna)
     assert reverse("interchange:import_upload") not in client.get(
         reverse("insights:case_list")).content.decode()
+
+
+def test_the_progress_statement_names_the_job_table():
+    from fokus.interchange.tasks import PROGRESS_SQL
+
+    assert f"UPDATE {ImportJob._meta.db_table} " in PROGRESS_SQL
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_seen_from_outside_while_the_import_s_transaction_runs(world):
+    """The worker's import holds one transaction; the page reads the progress from
+    another connection meanwhile."""
+    from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+    from fokus.interchange.tasks import _Progress
+
+    job = ImportJob.objects.create(organisation=world.org, team=world.team_nord,
+                                   created_by=world.lise, kind="csv", content=b"x")
+    reader = connections.create_connection(DEFAULT_DB_ALIAS)
+    progress = _Progress(job.pk)
+    try:
+        with transaction.atomic():
+            progress(3000, 9000)
+            with reader.cursor() as cursor:
+                cursor.execute("SELECT progress_done, progress_total FROM "
+                               "interchange_importjob WHERE id = %s", [job.pk])
+                assert cursor.fetchone() == (3000, 9000)
+    finally:
+        progress.close()
+        reader.close()

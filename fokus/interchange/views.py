@@ -21,7 +21,7 @@ from fokus.accounts import policy
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.interchange import actions
-from fokus.interchange.forms import FORMAT_COLUMN_NAMES, MappingForm, UploadForm
+from fokus.interchange.forms import FORMAT_COLUMN_NAMES, FORMAT_COLUMNS, MappingForm, UploadForm
 from fokus.interchange.models import ImportJob
 from fokus.interchange.tasks import counts, import_ratings_file, read_job
 
@@ -126,7 +126,8 @@ def _preview_rows(read) -> tuple[list[str], list[list[str]]]:
         columns.append("total")
         for row, tenths in zip(rows, frame["score_t"], strict=True):
             row.append(_number(tenths / 10))
-    return columns, rows
+    titles = {name: title for name, title, _text in FORMAT_COLUMNS}
+    return [(name, titles.get(name, _("Line"))) for name in columns], rows
 
 
 def _number(value: float) -> str:
