@@ -1,7 +1,9 @@
 """`fokus outcomes --input FILE.csv [--by COLUMN] --json` (docs/fit-definitions.md section 6).
 
 Works without Django or a database. Exit codes: 0 success, 2 invalid input
-(every error on stderr with its line number, nothing on stdout).
+(every error on stderr with its line number, nothing on stdout). The reader's
+warnings (a semicolon-separated or Windows-1252 file) go to stderr too; in Danish
+when the locale is Danish.
 """
 
 from __future__ import annotations
@@ -224,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fokus outcomes",
         description="Outcome series and group summary of a ratings CSV file.")
-    parser.add_argument("--input", required=True, help="ratings CSV file (docs/fit-definitions.md 6)")
+    parser.add_argument("--input", required=True,
+                        help="ratings file, CSV or XLSX (docs/fit-definitions.md 6)")
     parser.add_argument("--by", help="a column to summarise by (e.g. team_id)")
     parser.add_argument("--missing", help="optional CSV of missing ratings: "
                         "case_id, person_id, date, reason (rater_id optional)")
@@ -380,7 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     loader = threading.Thread(target=_load_engine, name="fokus-outcomes-load", daemon=True)
     loader.start()
     try:
-        scanned = scan_csv(args.input)
+        # A workbook goes to the reader (engine.series_from_csv knows it by its name).
+        workbook = args.input.lower().endswith((".xlsx", ".xlsm"))
+        scanned = None if workbook else scan_csv(args.input)
     finally:
         loader.join()
     import pandas as pd

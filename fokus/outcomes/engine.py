@@ -122,6 +122,8 @@ def _plain_file(source: str | PathLike[str]) -> bool:
     """The file's header names the format's columns as they are, comma-separated: the
     DuckDB scan, which takes the names as they stand, reads it as the reader would.
     (A file with aliases, or separated otherwise, is read by the reader.)"""
+    if str(source).lower().endswith((".xlsx", ".xlsm")):
+        return False
     try:
         header = read_header(source)
     except OSError:

@@ -411,3 +411,14 @@ def test_errors_render_through_a_translation(tmp_path):
     assert danish(error.message) % error.params == error.text(danish)
     assert str(error) == ("line 2, column instrument: ORZ is not an instrument Fokus knows; "
                           "expected one of " + ", ".join(rc.INSTRUMENTS) + ".")
+
+
+def test_the_command_reads_a_workbook(tmp_path, capsys):
+    comma = write(tmp_path, ROWS)
+    book = tmp_path / "r.xlsx"
+    book.write_bytes(workbook(ROWS))
+    assert main(["outcomes", "--input", str(comma), "--json"]) == 0
+    expected, _ = capsys.readouterr()
+    assert main(["outcomes", "--input", str(book), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == json.loads(expected) and err == ""
