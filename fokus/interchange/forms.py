@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from fokus.accounts import policy
 from fokus.cases.models import Team
+from fokus.lib.forms import FokusForm
 from fokus.outcomes.columns import ALIAS_COLUMN, REQUIRED_COLUMNS, header_key
 
 # A year of a large municipality's ratings is a few MB; the command line (`fokus import`)
@@ -64,7 +65,7 @@ def file_kind(content: bytes, name: str) -> str:
                             "upload it again."), code="kind")
 
 
-class UploadForm(forms.Form):
+class UploadForm(FokusForm):
     file = forms.FileField(label=gettext_lazy("The file (CSV or Excel workbook, .xlsx)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
     team = forms.ModelChoiceField(
@@ -111,7 +112,7 @@ def preselected(header: list[str]) -> dict[str, str]:
     return chosen
 
 
-class MappingForm(forms.Form):
+class MappingForm(FokusForm):
     """One choice per format column: which of the file's columns holds it."""
 
     def __init__(self, *args, header: list[str], mapping: dict[str, str] | None = None,
