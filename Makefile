@@ -41,10 +41,10 @@ demo: venv
 	@echo ""
 	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
 
-## make worker: the task worker (renders each case's graph ahead after a rating); run it beside the web server
+## make worker: the task worker and the periodic jobs (graphs ahead, reminders, the nightly jobs); run it beside the web server
 .PHONY: worker
 worker: venv
-	$(PY) -m fokus db_worker
+	$(PY) -m fokus worker
 
 ## make clean-demo: forget the demo database (the next `make demo` generates a new one)
 clean-demo:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The container's entry point (deploy/Containerfile, docs/operations.md).
 #   web [GUNICORN-OPTIONS]   static files into $FOKUS_DATA_DIR/static, then gunicorn on :8000
-#   worker [OPTIONS]         the task worker: fokus db_worker
+#   worker [OPTIONS]         the task worker and the periodic jobs: fokus worker
 #   COMMAND ...              any other `fokus` command (migrate, audit verify, ...)
 set -eu
 command=${1:-web}
@@ -14,7 +14,7 @@ case "$command" in
     exec gunicorn -c /etc/fokus/gunicorn.conf.py --bind 0.0.0.0:8000 "$@"
     ;;
   worker)
-    exec fokus db_worker "$@"
+    exec fokus worker "$@"
     ;;
   *)
     exec fokus "$command" "$@"

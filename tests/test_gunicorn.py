@@ -2,8 +2,9 @@
 """The production server (deploy/gunicorn.conf.py, docs/operations.md): gunicorn started
 with the production profile against a PostgreSQL database made for the test serves the
 login page over real HTTP, believes X-Forwarded-Proto only from FOKUS_TRUSTED_PROXIES,
-writes no access log; the task worker (`fokus db_worker`) runs beside it and does a task
-enqueued by another process. Plus the configuration's own rules, without a server."""
+writes no access log; the task worker (`fokus worker`) runs beside it, enqueues its
+periodic jobs and does them and a task enqueued by another process, and its heartbeat
+makes readiness pass until it stops. Plus the configuration's own rules, without a server."""
 
 import os
 import runpy
@@ -123,6 +124,25 @@ def _get(url: str, headers: dict | None = None):
         return error.code, dict(error.headers), error.read().decode(errors="replace")
 
 
+def _wait_for_lines(path: Path, n: int, worker: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while not (path.exists() and len(path.read_text().strip().splitlines()) >= n):
+        assert worker.poll() is None, "the worker stopped:\n" + _stop(worker)
+        assert time.monotonic() < deadline, "the worker did not run the task"
+        time.sleep(0.3)
+    assert len(path.read_text().strip().splitlines()) == n
+
+
+def _ready_after_the_worker_stopped(base: str, headers: dict, web: subprocess.Popen):
+    """/health/ready's answer once it fails (or after a minute, when it never did)."""
+    deadline = time.monotonic() + 60
+    while True:
+        status, _, body = _get(f"{base}/health/ready", headers)
+        if status != 200 or time.monotonic() > deadline or web.poll() is not None:
+            return status, body
+        time.sleep(0.5)
+
+
 def _stop(process: subprocess.Popen) -> str:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -137,12 +157,14 @@ def _stop(process: subprocess.Popen) -> str:
 @pytest.mark.postgres
 def test_gunicorn_serves_the_login_page_and_the_worker_runs_a_task(production, tmp_path):
     env = production
+    # A heartbeat every second and readiness allowing five: the worker's stop shows soon.
+    env["FOKUS_WORKER_MAX_LAG_SECONDS"] = "5"
     port = _free_port()
     web = subprocess.Popen([str(GUNICORN), "-c", str(CONF), "--bind", f"127.0.0.1:{port}"],
                            env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
-    worker = subprocess.Popen([sys.executable, "-m", "fokus", "db_worker",
-                               "--no-startup-delay", "--interval", "0.2"],
+    worker = subprocess.Popen([sys.executable, "-m", "fokus", "worker",
+                               "--no-startup-delay", "--interval", "0.2", "--heartbeat", "1"],
                               env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -170,25 +192,33 @@ def test_gunicorn_serves_the_login_page_and_the_worker_runs_a_task(production, t
         status, headers, _ = _get(f"{base}/login/")
         assert status == 301 and headers["Location"].startswith("https://")
 
-        # The worker does a task another process enqueued (the chain head's export).
+        # The worker's schedule: the chain head's daily export was due at 03:00 (the last
+        # one passed), so the worker enqueues it at its start and does it, unasked.
+        heads = Path(env["FOKUS_ACCESS_LOG_HEAD_FILE"])
+        _wait_for_lines(heads, 1, worker)
+        # And a task another process enqueued (the same export, on request).
         enqueue = ("from fokus.audit.tasks import export_access_log_head as t; "
                    "print(t.enqueue().id)")
         subprocess.run([sys.executable, "-m", "fokus", "shell", "-c", enqueue], env=env,
                        cwd=tmp_path, check=True, capture_output=True, timeout=120)
-        heads = Path(env["FOKUS_ACCESS_LOG_HEAD_FILE"])
-        deadline = time.monotonic() + 60
-        while not (heads.exists() and heads.read_text().strip()):
-            assert worker.poll() is None, "the worker stopped:\n" + _stop(worker)
-            assert time.monotonic() < deadline, "the worker did not run the task"
-            time.sleep(0.3)
-        assert len(heads.read_text().strip().splitlines()) == 1
-        # Migrated, the database answering, the worker keeping up: ready.
+        _wait_for_lines(heads, 2, worker)
+        # Migrated, the database answering, the worker's heartbeat fresh: ready.
         status, _, body = _get(f"{base}/health/ready", https)
         assert status == 200, body
     finally:
-        web_output = _stop(web)
         worker_output = _stop(worker)
-    assert web.returncode == 0, web_output
+        try:
+            # The worker stopped: once its last heartbeat is older than the allowed lag,
+            # readiness fails, naming the worker.
+            status, body = None, "gunicorn had stopped"
+            if web.poll() is None:
+                status, body = _ready_after_the_worker_stopped(base, https, web)
+        finally:
+            web_output = _stop(web)
     assert worker.returncode in (0, -signal.SIGTERM), worker_output
+    assert "scheduled: audit-export-head" in worker_output, worker_output
+    assert status == 503 and '"failing": ["worker"]' in body, body
+    assert "heartbeat" in body and "fokus worker" in body, body
+    assert web.returncode == 0, web_output
     # No access log: neither the query nor the searched name is in gunicorn's output.
     assert "Andreasen" not in web_output and "/login/" not in web_output

@@ -115,7 +115,7 @@ def _stub(bin_dir: Path, name: str, log: Path) -> None:
     (["web", "--workers", "2"], ["fokus collectstatic --noinput --clear -v0",
                                  "gunicorn -c /etc/fokus/gunicorn.conf.py --bind 0.0.0.0:8000 "
                                  "--workers 2"]),
-    (["worker"], ["fokus db_worker"]),
+    (["worker"], ["fokus worker"]),
     (["audit", "verify"], ["fokus audit verify"]),
 ])
 def test_the_images_entry_point_starts_web_worker_or_a_command(tmp_path, args, expected):

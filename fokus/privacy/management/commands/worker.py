@@ -15,13 +15,20 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
 from fokus.lib import schedule
-from fokus.privacy.worker import Beat
+from fokus.privacy.worker import HEARTBEAT_SECONDS, Beat
 
 
 class Command(db_worker.Command):
     help = ("Run the task worker and the periodic jobs' schedule ("
             + "; ".join(f"{job.name} {job.describe()}" for job in schedule.JOBS)
             + "), writing a heartbeat every 30 seconds.")
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--heartbeat", type=db_worker.valid_interval,
+                            default=HEARTBEAT_SECONDS,
+                            help="seconds between heartbeats and looks at the schedule "
+                                 "(default: %(default)r)")
 
     def handle(self, *args, **options):
         unknown = schedule.unknown_names(settings.FOKUS_SCHEDULE_OFF)
@@ -32,7 +39,7 @@ class Command(db_worker.Command):
         reloading_parent = (options["reload"] and not options["batch"]
                             and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true")
         if not options["batch"] and not reloading_parent:
-            beat = Beat(options["worker_id"])
+            beat = Beat(options["worker_id"], interval=options["heartbeat"] or 1)
             beat.once()  # ready from the first second, and a database error shows at once
             beat.start()
             for job in schedule.active_jobs(settings.FOKUS_SCHEDULE_OFF):
