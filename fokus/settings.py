@@ -623,3 +623,6 @@ LOGGING["loggers"]["fokus.request"] = {"level": "INFO"}
 # answered 429 with Retry-After (counted in the cache: per process with the default
 # local-memory cache, shared with FOKUS_CACHE set).
 FOKUS_API_RATE_PER_MINUTE = _env_positive_int("FOKUS_API_RATE_PER_MINUTE", 120)
+# A control character in an API request is refused as the API's JSON error, not the pages'.
+MIDDLEWARE.insert(MIDDLEWARE.index("fokus.lib.middleware.ControlCharacterMiddleware"),
+                  "fokus.api.middleware.ApiControlCharacterMiddleware")

@@ -362,7 +362,7 @@ def test_every_call_is_in_the_access_log(org, world):
             f"/api/v1/cases/{world.hansen.pk}/meetings", f"/api/v1/cases/{world.hansen.pk}/ratings",
             f"/api/v1/ratings/{rating.pk}", f"/api/v1/cases/{world.hansen.pk}/outcomes",
             f"/api/v1/meetings/{meeting.pk}", "/api/v1/outcomes", "/api/v1/cases/0",
-            "/api/v1/cases?limit=0"]
+            "/api/v1/cases?limit=0", "/api/v1/nothing"]
     for url in urls:
         last = last_entry_id()
         call(raw, url)
@@ -397,6 +397,14 @@ def test_outcome_series_of_a_case_and_figures_by_group(org, world):
     assert call(raw, "/api/v1/outcomes?by=caseworker").status_code == 422
 
 
+def test_any_other_address_is_the_api_s_json_404(org, world):
+    _row, raw = token(world)
+    for url in ("/api/v1/nothing", "/api/v1/cases/-1", "/api/v1/cases/1/notes"):
+        response = call(raw, url, language="en")
+        assert response.status_code == 404 and response.json()["code"] == "not_found", url
+    assert call(raw, f"/api/v1/cases/{2**60}").status_code == 422
+
+
 # --- Real HTTP -----------------------------------------------------------------------------------
 
 @pytest.mark.django_db(transaction=True)
@@ -409,7 +417,7 @@ def test_over_real_http(live_server):
     _row, raw = token(world, "read_ratings", "write_ratings")
 
     def send(path, *, data=None, headers=None):
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the test server's http URL
             live_server.url + path, data=json.dumps(data).encode() if data else None,
             headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json",
                      **(headers or {})}, method="POST" if data else "GET")

@@ -10,6 +10,7 @@ import math
 import time
 import uuid
 from types import SimpleNamespace
+from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +20,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Header, NinjaAPI, Query, Status
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Header, NinjaAPI, Path, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 LANGUAGES = ("da", "en")
+# An id in a path: a positive whole number the database can hold.
+Id = Annotated[int, Path(ge=1, le=2**53)]
 
 
 class Throttled(Exception):
@@ -246,13 +250,13 @@ def cases(request, paging: Query[Paging]):
 
 @api.get("/cases/{int:case_id}", response={200: schemas.CaseOut, **ERROR_RESPONSES},
          tags=["cases"], summary="One case")
-def case(request, case_id: int):
+def case(request, case_id: Id):
     return _case(request.auth, access.get_case(request.auth, case_id, purpose="api case"))
 
 
 @api.get("/cases/{int:case_id}/persons", response={200: schemas.PersonPage, **ERROR_RESPONSES},
          tags=["persons"], summary="The persons of a case")
-def persons(request, case_id: int, paging: Query[Paging]):
+def persons(request, case_id: Id, paging: Query[Paging]):
     count, rows = access.list_persons(request.auth, case_id, limit=paging.limit,
                                       offset=paging.offset)
     return _page(count, paging, [_person(request.auth, p) for p in rows])
@@ -260,14 +264,14 @@ def persons(request, case_id: int, paging: Query[Paging]):
 
 @api.get("/persons/{int:person_id}", response={200: schemas.PersonOut, **ERROR_RESPONSES},
          tags=["persons"], summary="One person")
-def person(request, person_id: int):
+def person(request, person_id: Id):
     return _person(request.auth, access.get_person(request.auth, person_id))
 
 
 @api.get("/cases/{int:case_id}/meetings",
          response={200: schemas.MeetingPage, **ERROR_RESPONSES}, tags=["meetings"],
          summary="The meetings of a case")
-def meetings(request, case_id: int, paging: Query[Paging]):
+def meetings(request, case_id: Id, paging: Query[Paging]):
     count, rows = access.list_meetings(request.auth, case_id, limit=paging.limit,
                                        offset=paging.offset)
     return _page(count, paging, [_meeting(m) for m in rows])
@@ -275,13 +279,13 @@ def meetings(request, case_id: int, paging: Query[Paging]):
 
 @api.get("/meetings/{int:meeting_id}", response={200: schemas.MeetingOut, **ERROR_RESPONSES},
          tags=["meetings"], summary="One meeting")
-def meeting(request, meeting_id: int):
+def meeting(request, meeting_id: Id):
     return _meeting(access.get_meeting(request.auth, meeting_id))
 
 
 @api.get("/cases/{int:case_id}/ratings", response={200: schemas.RatingPage, **ERROR_RESPONSES},
          tags=["ratings"], summary="The ratings of a case")
-def ratings(request, case_id: int, paging: Query[Paging]):
+def ratings(request, case_id: Id, paging: Query[Paging]):
     count, rows = access.list_ratings(request.auth, case_id, limit=paging.limit,
                                       offset=paging.offset)
     return _page(count, paging, [_rating(r) for r in rows])
@@ -289,7 +293,7 @@ def ratings(request, case_id: int, paging: Query[Paging]):
 
 @api.get("/ratings/{int:rating_id}", response={200: schemas.RatingOut, **ERROR_RESPONSES},
          tags=["ratings"], summary="One rating")
-def rating(request, rating_id: int):
+def rating(request, rating_id: Id):
     return _rating(access.get_rating(request.auth, rating_id))
 
 
@@ -297,7 +301,7 @@ def rating(request, rating_id: int):
           response={200: schemas.RatingOut, 201: schemas.RatingOut, 409: schemas.Error,
                     **ERROR_RESPONSES},
           tags=["ratings"], summary="Store a rating (idempotent with Idempotency-Key)")
-def create_rating(request, case_id: int, body: schemas.RatingIn,
+def create_rating(request, case_id: Id, body: schemas.RatingIn,
                   idempotency_key: str = Header(..., alias="Idempotency-Key",
                                                 description="A UUID made by the caller for "
                                                             "this rating; send it again "
@@ -337,7 +341,7 @@ def create_rating(request, case_id: int, body: schemas.RatingIn,
 @api.get("/cases/{int:case_id}/outcomes", response={200: list[schemas.SeriesOut],
                                                     **ERROR_RESPONSES},
          tags=["outcomes"], summary="The case's outcome series (intake, latest, change)")
-def case_outcomes(request, case_id: int):
+def case_outcomes(request, case_id: Id):
     rows = access.case_outcomes(request.auth, case_id)
     return [{"person_id": int(r["person_id"]), "rater_id": int(r["rater_id"]),
              "self_rating": bool(r["self_rating"]), "first_instrument": r["first_instrument"],
@@ -375,3 +379,18 @@ def group_outcomes(request, query: Query[GroupQuery]):
     rows, overall, size = access.group_outcomes(request.auth, by=query.by, filters=filters)
     return {"by": query.by, "min_group_size": size, "groups": [_group(r) for r in rows],
             "overall": _group(overall)}
+
+
+@csrf_exempt
+def unknown(request, rest: str = ""):
+    """Any other address under /api/v1/: the API's JSON 404, not the pages' HTML one,
+    logged against the token if one was sent."""
+    request.principal = principal_of(request)
+    return error(request, 404, "not_found")
+
+
+def principal_of(request) -> SystemPrincipal | None:
+    """The token a refused request sent, if any, so that its refusal is logged against it."""
+    scheme, _space, raw = request.headers.get("Authorization", "").partition(" ")
+    found = find_token(raw.strip()) if scheme.lower() == "bearer" else None
+    return SystemPrincipal(found) if found is not None else None
