@@ -247,22 +247,22 @@ def _csv_header(head: bytes) -> tuple[str, list[str]]:
 
 @dataclass
 class _Layout:
-    """What one pass over the bytes finds: the encoding, and the fields and the first
+    """What one pass over the bytes finds: UTF-8 or not, and the fields and the first
     line of every record (the header is record 0)."""
 
-    encoding: str | None  # None: neither UTF-8 nor Windows-1252
-    bad_line: int  # the line of the first byte that is neither, when encoding is None
+    encoding: str | None  # None: not UTF-8
     fields: npt.NDArray[np.int64]
     lines: npt.NDArray[np.int64]
 
 
 def _layout(blocks: Iterator[bytes], sep: str, bom: bool) -> _Layout:
     """Count fields per record on the bytes (both encodings keep ASCII as it is), with
-    the double-quote rule: a separator or line break inside quotes is part of a field."""
+    the double-quote rule: a separator or line break inside quotes is part of a field.
+    Positions, not running sums: a block's separators and line breaks are found once
+    and counted against each other by binary search."""
     delim = ord(sep)
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
-    bad_line = 0
     parity = 0
     total_delims = total_newlines = size = 0
     last_byte = 10
@@ -277,26 +277,22 @@ def _layout(blocks: Iterator[bytes], sep: str, bom: bool) -> _Layout:
                 utf8.decode(block)
             except UnicodeDecodeError:
                 utf8_ok = False
-        newline = b == 10
-        if not bad_line:
-            undefined = np.flatnonzero(_CP1252_UNDEFINED[b])
-            if len(undefined):
-                bad_line = total_newlines + int(np.count_nonzero(newline[:undefined[0]])) + 1
-        quote = b == 34
-        if parity or quote.any():
-            inside = (np.cumsum(quote, dtype=np.int64) + parity) & 1
-            parity = int(inside[-1])
-            outside = inside == 0
-            ends, delims = newline & outside, (b == delim) & outside
+        newlines = np.flatnonzero(b == 10)
+        delims = np.flatnonzero(b == delim)
+        quotes = np.flatnonzero(b == 34)
+        if parity or len(quotes):
+            # Inside quotes when an odd number of quotes (with the carried parity) precede.
+            ends = newlines[((np.searchsorted(quotes, newlines) + parity) & 1) == 0]
+            delims = delims[((np.searchsorted(quotes, delims) + parity) & 1) == 0]
+            physical = np.searchsorted(newlines, ends) + 1
+            parity = (parity + len(quotes)) & 1
         else:
-            ends, delims = newline, b == delim
-        at = np.flatnonzero(ends)
-        delim_sum = np.cumsum(delims, dtype=np.int64)
-        newline_sum = np.cumsum(newline, dtype=np.int64)
-        end_delims.append(delim_sum[at] + total_delims)
-        end_newlines.append(newline_sum[at] + total_newlines)
-        total_delims += int(delim_sum[-1])
-        total_newlines += int(newline_sum[-1])
+            ends = newlines
+            physical = np.arange(1, len(newlines) + 1, dtype=np.int64)
+        end_delims.append(np.searchsorted(delims, ends) + total_delims)
+        end_newlines.append(physical + total_newlines)
+        total_delims += len(delims)
+        total_newlines += len(newlines)
         size += len(b)
         last_byte = int(b[-1])
     if utf8_ok:
@@ -311,11 +307,20 @@ def _layout(blocks: Iterator[bytes], sep: str, bom: bool) -> _Layout:
     en = np.concatenate(end_newlines) if end_newlines else np.zeros(0, dtype=np.int64)
     fields = np.diff(ed, prepend=0) + 1
     lines = np.concatenate([[0], en[:-1]]) + 1 if len(en) else en
-    if utf8_ok:
-        encoding: str | None = "utf-8-sig" if bom else "utf-8"
-    else:
-        encoding = None if bad_line else "cp1252"
-    return _Layout(encoding, bad_line, fields, lines)
+    encoding = ("utf-8-sig" if bom else "utf-8") if utf8_ok else None
+    return _Layout(encoding, fields, lines)
+
+
+def _not_cp1252_line(blocks: Iterator[bytes]) -> int:
+    """The line of the first byte Windows-1252 leaves undefined; 0 when there is none."""
+    newlines = 0
+    for block in blocks:
+        b = np.frombuffer(block, dtype=np.uint8)
+        undefined = np.flatnonzero(_CP1252_UNDEFINED[b])
+        if len(undefined):
+            return newlines + int(np.count_nonzero(b[:undefined[0]] == 10)) + 1
+        newlines += int(np.count_nonzero(b == 10))
+    return 0
 
 
 def _layout_by_csv(text: str, sep: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -352,7 +357,11 @@ def _read_csv(source: Source, data: bytes | None, head: bytes
     bom = head.startswith(codecs.BOM_UTF8)
     layout = _layout(_blocks(source, data), sep, bom)
     if layout.encoding is None:
-        return None, [RowError(layout.bad_line, None, FILE_NOT_TEXT)]
+        # Not UTF-8: Windows-1252 (Danish Excel's older "CSV"), unless a byte says otherwise.
+        bad_line = _not_cp1252_line(_blocks(source, data))
+        if bad_line:
+            return None, [RowError(bad_line, None, FILE_NOT_TEXT)]
+        layout.encoding = "cp1252"
     warnings = []
     if layout.encoding == "cp1252":
         warnings.append(RowError(0, None, WARN_WINDOWS_1252))

@@ -422,3 +422,16 @@ def test_the_command_reads_a_workbook(tmp_path, capsys):
     assert main(["outcomes", "--input", str(book), "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out) == json.loads(expected) and err == ""
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+def test_fields_are_counted_across_blocks_as_the_csv_module_counts_them(monkeypatch, block):
+    """Quotes, quoted separators, quoted line breaks and "" escapes, cut anywhere."""
+    text = ('a,b,c\r\n"x, y",2,3\n"multi\nline ""quoted"", here",5,6\n,,\n\n7,"8"\n'
+            '"",9,10,11\nlast,"no, break",x')
+    monkeypatch.setattr(rc, "_BLOCK", block)
+    data = text.encode()
+    layout = rc._layout(rc._blocks(data, data), ",", False)
+    fields, lines = rc._layout_by_csv(text, ",")
+    assert layout.fields.tolist() == fields.tolist() == [3, 3, 3, 3, 1, 2, 4, 3]
+    assert layout.lines.tolist() == lines.tolist() == [1, 2, 3, 5, 6, 7, 8, 9]
