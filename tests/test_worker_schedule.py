@@ -283,3 +283,23 @@ def test_metrics_show_the_heartbeat_age(client, settings):
                 if line.startswith("fokus_worker_heartbeat_age_seconds "))
     assert 90 <= float(line.split()[1]) < 3600
     assert health.heartbeat_age() >= 90
+
+
+@pytest.mark.django_db
+def test_the_weekly_prune_deletes_finished_tasks_older_than_two_weeks(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    def result(status, finished_days_ago):
+        finished = (timezone.now() - datetime.timedelta(days=finished_days_ago)
+                    if finished_days_ago is not None else None)
+        return DBTaskResult.objects.create(
+            status=status, args_kwargs={"args": [], "kwargs": {}}, task_path="fokus.x.y",
+            backend_name="default", exception_class_path="", traceback="",
+            finished_at=finished, queue_name="default")
+
+    old_done, old_failed = result("SUCCESSFUL", 15), result("FAILED", 20)
+    recent, waiting_task = result("SUCCESSFUL", 13), result("READY", None)
+    assert schedule.prune_task_results.call() == 2
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk,
+                                                                     waiting_task.pk}
+    assert not DBTaskResult.objects.filter(pk__in=[old_done.pk, old_failed.pk]).exists()
