@@ -15,7 +15,7 @@ with the demo password. Measured, interleaved round by round after warm-ups:
 - GET of the case page right after that rating (the page with signals, data table
   and text summary; the graph itself is an <img> the browser loads next);
 - GET of that graph image: the new rating changed it. With the task worker (the
-  default: `fokus db_worker` started by this script against the same database, as
+  default: `fokus worker` started by this script against the same database, as
   `make worker` runs it beside the server) the round first waits until the worker has
   kept the new graph (insights.GraphImage), the wait reported apart and not counted,
   and then fetches it: the view serves the kept SVG. Then the same rounds again with
@@ -350,13 +350,13 @@ def _instrument_for(person_id: int) -> str:
 # --- the task worker -----------------------------------------------------------------------
 
 def start_worker():
-    """`fokus db_worker` in its own process against the bench database (the environment
+    """`fokus worker` in its own process against the bench database (the environment
     carries DATABASE_URL), polling every 20 ms. Returns the Popen; stop with stop_worker."""
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(  # noqa: S603 - our own interpreter and command
-        [sys.executable, "-m", "fokus", "db_worker", "--interval", "0.02",
+        [sys.executable, "-m", "fokus", "worker", "--interval", "0.02",
          "--no-startup-delay", "--no-reload"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -496,7 +496,7 @@ def main(argv=None) -> int:
     ms_first_graph, _answer = _timed(lambda: first.get(graph_path))
     print(f"start     first case page after the start {ms_first_page:.0f} ms, its graph "
           f"{ms_first_graph:.0f} ms (the renderer is warmed at start-up)")
-    phases = [("worker", "task worker (fokus db_worker) running: each round waits until it "
+    phases = [("worker", "task worker (fokus worker) running: each round waits until it "
                          "has kept the new graph, then fetches it; the wait is not counted"),
               ("view", "no worker: the graph view renders the new graph itself (vl-convert)")]
     try:

@@ -9,7 +9,7 @@ A new PostgreSQL database (fokus_memory_bench, dropped first) is migrated and ge
 demo department. Then, twice, on a fresh server each time:
 
 1. "graphs kept by the task worker": gunicorn (deploy/gunicorn.conf.py, one worker) and
-   the task worker (`fokus db_worker`) are started; the worker renders the graphs of the
+   the task worker (`fokus worker`) are started; the worker renders the graphs of the
    cases ahead (insights.tasks.render_graph_ahead, as it does after every new rating),
    and the web worker only serves the kept pictures;
 2. "graphs drawn in the request": the kept pictures are deleted first, so the web worker
@@ -178,7 +178,7 @@ def run_mode(url: str, mode: str, requests: int) -> list[tuple[str, dict[str, tu
         [PY, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
          "--bind", f"127.0.0.1:{port}", "fokus.wsgi:application"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([PY, "-m", "fokus", "db_worker", "--interval", "0.2"],  # noqa: S603
+    worker = subprocess.Popen([PY, "-m", "fokus", "worker", "--interval", "0.2"],  # noqa: S603
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     rows: list[tuple[str, dict[str, tuple]]] = []
