@@ -220,7 +220,12 @@ def test_names_and_cpr_only_with_their_scopes(org, world):
     answer = call(named, url).json()
     assert answer["first_name"] == "Mikkel" and answer["cpr"] is None
     _row, cpr = token(world, "read_ratings", "read_names", "read_cpr")
+    last = last_entry_id()
     assert call(cpr, url).json()["cpr"] == "0101101234"
+    # The DPO sees that this read could show the CPR number, and of whom.
+    (entry,) = entries_after(last)
+    assert entry.person_id == world.child.pk and "read_cpr" in entry.detail["scopes"]
+    assert "0101101234" not in json.dumps(entry.detail)
     # read_cpr without read_ratings reads nothing.
     _row, alone = token(world, "read_cpr")
     assert call(alone, url).status_code == 403
@@ -300,6 +305,7 @@ def test_errors_are_json_in_danish_by_default_and_in_english(org, world):
     invalid = call(raw, "/api/v1/cases?limit=abc", language="da")
     assert invalid.status_code == 422 and invalid.json()["message"] == \
         "Forespørgslen er ikke gyldig."
+    assert invalid.json()["errors"][0].startswith("limit: ")
 
 
 def test_a_server_error_is_json_without_a_traceback(org, world, monkeypatch):

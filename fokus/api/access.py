@@ -20,6 +20,9 @@ from fokus.ratings.models import Rating
 def log(principal, action, object_type, object_id=None, **kwargs):
     """record(), noting on the principal that this call is in the log."""
     principal.logged = True
+    if action in (AccessAction.READ, AccessAction.LIST) and policy.is_system(principal):
+        # What the token could see of the persons: names, CPR numbers (for the DPO).
+        kwargs["detail"] = {**(kwargs.get("detail") or {}), "scopes": sorted(principal.scopes)}
     return record(principal, action, object_type, object_id, **kwargs)
 
 

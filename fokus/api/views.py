@@ -173,7 +173,8 @@ def _refused(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+    # loc is (where, [param,] field...): "limit", "body.rated_on".
+    problems = [f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
                 for e in exc.errors]
     return error(request, 422, "invalid", errors=problems)
 
