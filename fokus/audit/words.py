@@ -19,6 +19,9 @@ from django.utils.translation import pgettext_lazy
 OBJECT_TYPES = {
     "access_log": _("access log"),
     "account": _("sign-in"),
+    # The REST API (issue 13): a refused call, and the tokens themselves.
+    "api": _("API call"),
+    "api_token": _("API token"),
     "case": _("case"),
     "caseworker_figures": _("caseworker's figures"),
     "conversation_prompt": _("conversation prompt"),
@@ -152,6 +155,21 @@ PURPOSES = {
     "too_upset": _("too upset"),
     "not_offered": _("not offered"),
     "language": pgettext_lazy("reason for not rating", "Language"),
+    # The REST API (issue 13, fokus.api): a system's reads and writes by its token.
+    "api case": _("API: case"),
+    "api cases": _("API: cases"),
+    "api person": _("API: person"),
+    "api persons": _("API: persons of a case"),
+    "api meeting": _("API: meeting"),
+    "api meetings": _("API: meetings of a case"),
+    "api rating": _("API: rating"),
+    "api ratings": _("API: ratings of a case"),
+    "api outcomes": _("API: outcome series of a case"),
+    "api figures": _("API: outcome figures"),
+    "api token created": _("API token created"),
+    "api token revoked": _("API token revoked"),
+    "api token approved": _("API token approved"),
+    "api token approval": _("API token approval"),
 }
 
 # Purposes built at run time: the stored text starts with the key, the rest is kept.
@@ -159,6 +177,8 @@ PURPOSE_STARTS = {
     "undo ": _("undone:"),
     "cpr_key_rotation:": _("CPR key rotation:"),
     "demo data generated": _("demo data generated"),
+    # A refused REST API call: "api GET 404 not_found", "api cases: no read_ratings scope".
+    "api ": _("API:"),
 }
 
 
