@@ -316,8 +316,10 @@ def test_a_server_error_is_json_without_a_traceback(org, world, monkeypatch):
 
     monkeypatch.setattr(access, "list_cases", broken)
     _row, raw = token(world)
+    last = last_entry_id()
     response = call(raw, "/api/v1/cases", language="en")
     assert response.status_code == 500
+    assert [e.purpose for e in entries_after(last)] == ["api GET 500 server_error"]
     assert response.json()["code"] == "server_error"
     assert "Traceback" not in response.content.decode() and "Mikkel" not in \
         response.content.decode()

@@ -125,7 +125,7 @@ def error(request, status: int, code: str, *, errors=None, params=None, headers=
         errors = [str(e) for e in errors] if errors else None
     principal = getattr(request, "principal", None) or SimpleNamespace(
         pk=None, username="api:unknown")
-    if not getattr(principal, "logged", False) and status != 500:
+    if not getattr(principal, "logged", False):
         try:
             with transaction.atomic():
                 access.log(principal, AccessAction.DENIED, "api", "",
