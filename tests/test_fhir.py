@@ -259,3 +259,4 @@ def test_import_messages_are_in_danish(rated):
         assert [translation.gettext(e.message) % e.params for e in result.errors] == [
             "Linjen er ikke et JSON-objekt."]
     assert fhir.import_ndjson(rated.anna, rated.org, []).errors[0].line == 0
+

@@ -25,10 +25,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import TextIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from fokus.audit.actions import record
@@ -38,7 +40,7 @@ from fokus.instruments.models import Family, Instrument, ItemType
 from fokus.lib.pseudonym import pseudonym
 from fokus.outcomes.columns import INSTRUMENTS as FILE_INSTRUMENTS
 from fokus.outcomes.columns import PICTORIAL_INSTRUMENTS
-from fokus.ratings.models import Rating
+from fokus.ratings.models import Rating, RatingAnswer
 
 # The structure's version: raised when an instrument's items change.
 QUESTIONNAIRE_VERSION = "1"
@@ -144,15 +146,21 @@ def case_key(case: Case) -> str:
 
 
 def _resource_id(kind: str, pk: int) -> str:
+    return _kept_id(settings.SECRET_KEY, kind, pk)
+
+
+@lru_cache(maxsize=200_000)
+def _kept_id(_key: str, kind: str, pk: int) -> str:
+    # The key is in the cache's key: another secret makes other ids.
     return pseudonym(kind, pk).lower()
 
 
-def patient_id(person: Person) -> str:
-    return _resource_id("person", person.pk)
+def patient_id(person_pk: int) -> str:
+    return _resource_id("person", person_pk)
 
 
-def related_person_id(rater: Person, person: Person) -> str:
-    return f"{patient_id(rater)}-{patient_id(person)}"
+def related_person_id(rater_pk: int, person_pk: int) -> str:
+    return f"{patient_id(rater_pk)}-{patient_id(person_pk)}"
 
 
 def _birth_date(person: Person) -> str | None:
@@ -173,7 +181,7 @@ def patient(person: Person, *, include_cpr: bool) -> dict:
     """A person of a case: the case and the person's id, the birth date, the CPR number
     only with include_cpr; no name."""
     resource = {
-        "resourceType": "Patient", "id": patient_id(person),
+        "resourceType": "Patient", "id": patient_id(person.pk),
         "extension": [{"url": _url(CASE_EXTENSION), "valueIdentifier": {
             "system": _url(CASE_SYSTEM), "value": case_key(person.case)}}],
         "identifier": _identifiers(person, include_cpr=include_cpr),
@@ -187,9 +195,9 @@ def related_person(rater: Person, person: Person, *, include_cpr: bool) -> dict:
     """A rater who is not the person rated (a parent rating a child), as a RelatedPerson
     of the person rated."""
     resource = {
-        "resourceType": "RelatedPerson", "id": related_person_id(rater, person),
+        "resourceType": "RelatedPerson", "id": related_person_id(rater.pk, person.pk),
         "identifier": _identifiers(rater, include_cpr=include_cpr),
-        "patient": {"reference": f"Patient/{patient_id(person)}"},
+        "patient": {"reference": f"Patient/{patient_id(person.pk)}"},
     }
     if code := RELATIONSHIP.get(rater.role):
         resource["relationship"] = [{"coding": [{"system": ROLE_CODES, "code": code}]}]
@@ -198,24 +206,27 @@ def related_person(rater: Person, person: Person, *, include_cpr: bool) -> dict:
     return resource
 
 
-def questionnaire_response(rating: Rating) -> dict:
+def questionnaire_response(rating: Rating, answers: list[tuple[int, Decimal]] | None = None
+                           ) -> dict:
     """A rating: its instrument, the person rated, the rater (the source: the Patient
-    for a self-rating, else the RelatedPerson), its date, its answers and total."""
+    for a self-rating, else the RelatedPerson), its date, its answers and total.
+    answers: [(item position, value)] where the caller read them (else read here)."""
     instrument = rating.instrument
     whole = _whole(instrument)
     kind = "valueInteger" if whole else "valueDecimal"
-    answers = sorted(rating.answers.all(), key=lambda a: a.item.position)
-    items = [{"linkId": f"item{a.item.position}",
-              "answer": [{kind: _number(a.value, whole=whole)}]} for a in answers]
+    if answers is None:
+        answers = [(a.item.position, a.value) for a in rating.answers.select_related("item")]
+    items = [{"linkId": f"item{position}", "answer": [{kind: _number(value, whole=whole)}]}
+             for position, value in sorted(answers)]
     items.append({"linkId": TOTAL, "answer": [{kind: _number(rating.total, whole=whole)}]})
-    source = (f"Patient/{patient_id(rating.person)}" if rating.is_self_rating
-              else f"RelatedPerson/{related_person_id(rating.rater, rating.person)}")
+    source = (f"Patient/{patient_id(rating.person_id)}" if rating.is_self_rating
+              else f"RelatedPerson/{related_person_id(rating.rater_id, rating.person_id)}")
     return {
         "resourceType": "QuestionnaireResponse", "id": _resource_id("rating", rating.pk),
         "identifier": {"system": _url(RATING_SYSTEM), "value": _resource_id("rating", rating.pk)},
         "questionnaire": questionnaire_canonical(instrument),
         "status": "completed",
-        "subject": {"reference": f"Patient/{patient_id(rating.person)}"},
+        "subject": {"reference": f"Patient/{patient_id(rating.person_id)}"},
         "authored": rating.rated_on.isoformat(),
         "source": {"reference": source},
         "item": items,
@@ -224,18 +235,38 @@ def questionnaire_response(rating: Rating) -> dict:
 
 # --- Export -----------------------------------------------------------------------------
 
-def _ratings(cases) -> Iterable[Rating]:
+def _ratings(cases) -> QuerySet[Rating]:
     """The ratings the ratings file knows (the ORS family): WHO-5 has no place in it."""
     return (Rating.objects.filter(case__in=cases, instrument__code__in=FILE_INSTRUMENTS)
-            .select_related("instrument", "person", "rater")
-            .prefetch_related("answers__item").order_by("case_id", "rated_on", "id"))
+            .only("case_id", "person_id", "rater_id", "instrument_id", "rated_on", "total")
+            .order_by("case_id", "rated_on", "id"))
+
+
+def _with_instruments(ratings: Iterable[Rating]) -> list[Rating]:
+    """The ratings with their instruments from one query, not one join a rating."""
+    instruments = Instrument.objects.in_bulk()
+    ratings = list(ratings)
+    for rating in ratings:
+        rating.instrument = instruments[rating.instrument_id]
+    return ratings
+
+
+def _answers(ratings: QuerySet[Rating]) -> dict[int, list[tuple[int, Decimal]]]:
+    """Every answer of the ratings in one query: {rating id: [(position, value)]}."""
+    answers: dict[int, list[tuple[int, Decimal]]] = {}
+    rows = (RatingAnswer.objects.filter(rating__in=ratings.values("pk"))
+            .values_list("rating_id", "item__position", "value"))
+    for rating_id, position, value in rows.iterator(chunk_size=20_000):
+        answers.setdefault(rating_id, []).append((position, value))
+    return answers
 
 
 def _write(out: TextIO, resource: dict) -> None:
     out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def _case_resources(case: Case, ratings: list[Rating], *, include_cpr: bool) -> list[dict]:
+def _case_resources(case: Case, ratings: list[Rating], answers: dict, *,
+                    include_cpr: bool) -> list[dict]:
     persons = sorted(case.persons.all(), key=lambda p: p.pk)
     for person in persons:
         person.case = case  # the case's reference without a query per person
@@ -244,7 +275,7 @@ def _case_resources(case: Case, ratings: list[Rating], *, include_cpr: bool) -> 
     pairs = sorted({(r.rater_id, r.person_id) for r in ratings if not r.is_self_rating})
     resources += [related_person(by_pk[rater], by_pk[rated], include_cpr=include_cpr)
                   for rater, rated in pairs]
-    return resources + [questionnaire_response(r) for r in ratings]
+    return resources + [questionnaire_response(r, answers.get(r.pk, [])) for r in ratings]
 
 
 def _questionnaires(ratings: list[Rating]) -> list[dict]:
@@ -257,8 +288,9 @@ def export_case(case: Case, out: TextIO, *, user, include_cpr: bool) -> int:
     others, its ratings. The read is logged with every person of the case. Returns the
     number of lines written."""
     with transaction.atomic():
-        ratings = list(_ratings([case]))
-        resources = _questionnaires(ratings) + _case_resources(case, ratings,
+        query = _ratings([case])
+        ratings, answers = _with_instruments(query), _answers(query)
+        resources = _questionnaires(ratings) + _case_resources(case, ratings, answers,
                                                                include_cpr=include_cpr)
         record(user, AccessAction.READ, "case", case.pk, case_id=case.pk,
                purpose="FHIR export",
@@ -269,12 +301,16 @@ def export_case(case: Case, out: TextIO, *, user, include_cpr: bool) -> int:
     return len(resources)
 
 
+CASES_AT_A_TIME = 500
+
+
 def export_organisation(organisation: Organisation, out: TextIO, *, user,
                         include_cpr: bool) -> int:
     """Every case of the organisation as NDJSON (as export_case, the Questionnaires
     once, first). One access-log entry names every case and person. Returns the number
     of lines written."""
-    cases = Case.objects.filter(organisation=organisation).prefetch_related("persons").order_by("pk")
+    case_ids = list(Case.objects.filter(organisation=organisation).order_by("pk")
+                    .values_list("pk", flat=True))
     with transaction.atomic():
         used = (Instrument.objects.filter(ratings__case__organisation=organisation,
                                           code__in=FILE_INSTRUMENTS).distinct().order_by("code"))
@@ -282,20 +318,25 @@ def export_organisation(organisation: Organisation, out: TextIO, *, user,
         for instrument in used:
             _write(out, questionnaire(instrument))
             lines += 1
-        case_ids, person_ids = [], []
-        ratings_by_case: dict[int, list[Rating]] = {}
-        for rating in _ratings(cases):
-            ratings_by_case.setdefault(rating.case_id, []).append(rating)
+        person_ids: list[int] = []
         n_ratings = 0
-        for case in cases:
-            ratings = ratings_by_case.pop(case.pk, [])
-            n_ratings += len(ratings)
-            resources = _case_resources(case, ratings, include_cpr=include_cpr)
-            case_ids.append(case.pk)
-            person_ids += [p.pk for p in case.persons.all()]
-            for resource in resources:
-                _write(out, resource)
-            lines += len(resources)
+        # A few hundred cases at a time: memory stays flat however big the organisation.
+        for start in range(0, len(case_ids), CASES_AT_A_TIME):
+            cases = list(Case.objects.filter(pk__in=case_ids[start:start + CASES_AT_A_TIME])
+                         .prefetch_related("persons").order_by("pk"))
+            query = _ratings(cases)
+            by_case: dict[int, list[Rating]] = {}
+            for rating in _with_instruments(query):
+                by_case.setdefault(rating.case_id, []).append(rating)
+            answers = _answers(query)
+            for case in cases:
+                ratings = by_case.get(case.pk, [])
+                n_ratings += len(ratings)
+                person_ids += [p.pk for p in case.persons.all()]
+                for resource in _case_resources(case, ratings, answers,
+                                                include_cpr=include_cpr):
+                    _write(out, resource)
+                    lines += 1
         record(user, AccessAction.LIST, "case", organisation.pk, purpose="FHIR export",
                detail={"organisation_id": organisation.pk, "case_ids": case_ids,
                        "person_ids": sorted(person_ids), "format": "fhir",
@@ -552,11 +593,11 @@ def _on_lines(errors, ndjson_lines: list[int]) -> list:
 
 
 def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
-                  progress=None) -> FhirImport:
+                  progress=None, team=None) -> FhirImport:
     """QuestionnaireResponses (and the Patients and RelatedPersons they reference) into
     the organisation, through the ratings-file import (run_import): all or nothing, the
     same file twice adds nothing. Every bad line is reported with its line number and
-    nothing is stored then."""
+    nothing is stored then. team: where new cases go (run_import's, when given)."""
     resources, responses, errors = _parse_lines(lines)
     if not responses and not errors:
         errors.append(LineError(0, None, NO_RESPONSES))
@@ -581,7 +622,8 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
         return result
     from fokus.interchange.imports import run_import  # the one import path
 
-    check = run_import(user, organisation, read, progress=progress)
+    check = run_import(user, organisation, read, progress=progress,
+                       **({"team": team} if team is not None else {}))
     result.errors = _on_lines(check.errors, numbers)
     for name in ("cases_new", "persons_new", "ratings_new", "ratings_already_there"):
         setattr(result, name, getattr(check, name, 0))
