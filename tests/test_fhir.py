@@ -260,3 +260,29 @@ def test_import_messages_are_in_danish(rated):
             "Linjen er ikke et JSON-objekt."]
     assert fhir.import_ndjson(rated.anna, rated.org, []).errors[0].line == 0
 
+
+
+@pytest.mark.django_db
+def test_case_download_is_the_case_export_without_cpr(world, login):
+    from django.urls import reverse
+
+    father = case_actions.add_person(world.anna, world.hansen, first_name="Per", role="father",
+                                     cpr=TEST_CPR)
+    world.rate(world.child, "CORS", [5, 5, 5, 5.5], rater=father)
+    url = reverse("interchange:case_fhir", kwargs={"case_id": world.hansen.pk})
+    assert str(world.hansen.pk) in url and world.hansen.reference not in url
+    response = login(world.anna).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/fhir+ndjson")
+    assert response["Content-Disposition"].startswith("attachment;")
+    body = response.content.decode()
+    resources = lines_of(body)
+    for resource in resources:
+        validate(resource)
+    assert [r["resourceType"] for r in resources].count("QuestionnaireResponse") == 1
+    assert TEST_CPR not in body and fhir.CPR_SYSTEM not in body
+    assert AccessLogEntry.objects.filter(purpose="FHIR export", username="anna",
+                                         case_id=world.hansen.pk).exists()
+    # Bo's team does not have the case: 404, and nothing of it.
+    refused = login(world.bo).get(url)
+    assert refused.status_code == 404 and b"Patient" not in refused.content
