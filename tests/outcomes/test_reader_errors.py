@@ -211,6 +211,20 @@ def test_the_engine_and_the_reader_agree(tmp_path, kind):
     assert result.errors == read.errors
     assert result.warnings == read.warnings
     assert (kind == "ragged") == bool(read.errors)
+    assert (kind == "ragged") != bool(read.warnings)
+    if not read.errors:
+        assert result.path == "reference"
+        assert result.n_ratings == len(read.ratings) == len(ROWS)
+
+
+def test_a_byte_order_mark_reads_as_without(tmp_path):
+    plain = read_ratings_csv(write(tmp_path, ROWS))
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(ROWS).encode())
+    for read in (read_ratings_csv(path), read_ratings_csv(path, engine="pandas")):
+        assert not read.errors and not read.warnings
+        same_ratings(read.ratings, plain.ratings)
+    assert series_from_csv(path).n_ratings == len(ROWS)
 
 
 def test_read_ratings_table_is_read_ratings_csv_with_line_numbers(tmp_path):
