@@ -223,6 +223,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Dashboards suppress groups with fewer series than this (insights/dashboard_access.py).
 FOKUS_MIN_GROUP_SIZE = _env_positive_int("FOKUS_MIN_GROUP_SIZE", 5)
+
+# Sending rating links (issue 12, fokus/ratings/tasks.py): the task worker sends a link's
+# message; while the mail server or SMS gateway is down it tries again after this many
+# seconds, then twice, four times ... as long (1, 2, 4, 8, 16, 32 minutes by default),
+# then gives up and the caseworker sees "could not be sent".
+FOKUS_SEND_RETRY_SECONDS = _env_positive_int("FOKUS_SEND_RETRY_SECONDS", 60)
+
 AXES_FAILURE_LIMIT = _env_positive_int("FOKUS_LOGIN_ATTEMPTS", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("FOKUS_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -22,19 +22,38 @@ class RecordingSender:
         SENT.append((to, text))
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def immediate(settings):
+    """The immediate task backend (as in the demo): the send task runs at the commit.
+    (tests/test_link_sending.py tries the worker's retries.)"""
+    settings.TASKS = IMMEDIATE
+
+
+def token_in(text: str) -> str:
+    return text.split("http://testserver/r/")[1].split("/")[0]
+
+
 def _link(world, person=None, code="ORS", valid_for=None, *, commit=True):
-    """A link created and (commit=True) committed: the message leaves on commit, which
-    a test inside the test's transaction only sees through captured callbacks."""
+    """A link created and (commit=True) committed and sent: (link, the token in its
+    message). The message leaves after the commit, which a test inside the test's
+    transaction only sees through captured callbacks; without the commit, the token is
+    the one the caller got."""
     from django.test import TestCase
 
     from fokus.instruments.models import Instrument
 
     person = person or world.mother
     with TestCase.captureOnCommitCallbacks(execute=commit):
-        return create_rating_link(world.anna, world.hansen, person=person, rater=person,
-                                  instrument=Instrument.objects.get(code=code), channel="email",
-                                  address="sara@example.org", valid_for=valid_for,
-                                  build_url=lambda token: f"http://testserver/r/{token}/")
+        link, token = create_rating_link(world.anna, world.hansen, person=person, rater=person,
+                                         instrument=Instrument.objects.get(code=code),
+                                         channel="email", address="sara@example.org",
+                                         valid_for=valid_for, base_url="http://testserver")
+    if commit and mail.outbox:
+        token = token_in(mail.outbox[-1].body)
+    return link, token
 
 
 def _post(client, token, answers=("5.0", "6.0", "7.0", "8.0"), key=None):
@@ -151,7 +170,7 @@ def test_without_an_sms_gateway_an_sms_link_is_refused_and_nothing_stored(world,
     try:
         create_rating_link(world.anna, world.hansen, person=world.mother, rater=world.mother,
                            instrument=Instrument.objects.get(code="ORS"), channel="sms",
-                           address="12345678", build_url=lambda t: f"/r/{t}/")
+                           address="12345678")
     except ValidationError as exc:
         assert "not set up" in " ".join(exc.messages)
     else:
@@ -164,12 +183,19 @@ def test_without_an_sms_gateway_an_sms_link_is_refused_and_nothing_stored(world,
 
 def test_the_message_leaves_only_after_the_commit(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        _link_obj, token = _link(world, commit=False)
+        link, token = _link(world, commit=False)
         assert mail.outbox == []  # nothing is sent while the transaction is open
     assert len(callbacks) == 1 and mail.outbox == []
     callbacks[0]()  # the commit
     (message,) = mail.outbox
-    assert token in message.body and message.to == ["sara@example.org"]
+    assert message.to == ["sara@example.org"]
+    # The message carries a token made when it was sent; the caller's no longer opens it.
+    sent = token_in(message.body)
+    assert sent != token
+    assert RatingLink.objects.filter(links.token_lookup(sent)).get() == link
+    assert not RatingLink.objects.filter(links.token_lookup(token)).exists()
+    link.refresh_from_db()
+    assert (link.send_state, link.send_attempts, link.send_address) == ("sent", 1, "")
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(world, django_capture_on_commit_callbacks):
@@ -242,5 +268,10 @@ def test_a_link_that_could_not_be_sent_is_withdrawn_and_the_caseworker_told(
     assert "The link could not be sent, so it was withdrawn." in response.content.decode()
     link = RatingLink.objects.get()
     assert link.expires_at <= timezone.now()
+    assert (link.send_state, link.send_address, link.reminder_address) == ("failed", "", "")
     assert AccessLogEntry.objects.filter(object_type="rating_link", object_id=str(link.pk),
-                                         action="update", purpose="not sent").exists()
+                                         action="update",
+                                         purpose="not sent (ConnectionError), given up").exists()
+    # The case page tells the caseworker too.
+    case_page = client.get(reverse("insights:case", kwargs={"case_id": world_tx.hansen.pk}), **EN)
+    assert "could not be sent: send it again or use a paper form" in case_page.content.decode()

@@ -285,22 +285,29 @@ def _check_missing(case: Case, *, meeting: Meeting, person: Person, measures: st
 
 
 def create_rating_link(user, case: Case, *, person: Person, rater: Person,
-                       instrument: Instrument, channel: str, address: str, build_url,
-                       valid_for: datetime.timedelta | None = None, language: str = "da"):
-    """Create a one-time rating link and send it. Returns (link, token); only the
-    token's hash is stored.
+                       instrument: Instrument, channel: str, address: str, base_url: str = "",
+                       build_url=None, valid_for: datetime.timedelta | None = None,
+                       language: str = "da"):
+    """Create a one-time rating link and have the task worker send it. Returns (link,
+    token); only the token's hash is stored.
 
-    The message leaves when the link is committed (transaction.on_commit), so a slow
-    mail server or SMS gateway never holds the database, and nothing is sent for a
-    link that was rolled back. If sending fails, the link is withdrawn (it expires
-    at once, logged) and links.SendFailed is raised where the transaction commits."""
+    The link waits to be sent (RatingLink.send_state) with the address, and the send
+    task (fokus.ratings.tasks.send_link) is enqueued when the link is committed: the
+    request never talks to the mail server or the SMS gateway, nothing is sent for a link
+    that was rolled back, and a server that is down means retries, not an error. The
+    message carries a token of its own, made when it is sent; the token returned here
+    opens the link until then (for a caller that hands it over itself, e.g. a test).
+    base_url is the site's address the worker builds the URL on without
+    settings.FOKUS_BASE_URL (links.site_base); build_url is no longer used (the worker
+    builds the URL) and is accepted for callers written before."""
+    from fokus.ratings.tasks import send_link
+
     with transaction.atomic():
         link, token = _create_rating_link(user, case, person=person, rater=rater,
                                           instrument=instrument, channel=channel,
                                           valid_for=valid_for, language=language,
                                           address=address)
-        url = build_url(token)
-        transaction.on_commit(partial(_send_or_withdraw, user, link, address=address, url=url))
+        transaction.on_commit(partial(send_link.enqueue, link.pk, base_url))
     return link, token
 
 
@@ -331,31 +338,14 @@ def _create_rating_link(user, case: Case, *, person: Person, rater: Person,
         token_hash=links.hash_token(token), channel=channel, created_by=user,
         expires_at=timezone.now() + (valid_for or links.DEFAULT_VALIDITY),
         language=(language or "da")[:8],
+        # Kept only until the message is sent (fokus.ratings.tasks erases it).
+        send_address=address,
         # Kept only while a reminder may follow (fokus.ratings.tasks erases it).
         reminder_address=address if case.organisation.rating_link_reminder_hours else "",
     )
     record(user, AccessAction.CREATE, "rating_link", link.pk, case_id=case.pk,
            person_id=person.pk, purpose=channel)
     return link, token
-
-
-def _send_or_withdraw(user, link, *, address: str, url: str) -> None:
-    """Send a committed link; if that fails, withdraw it so that it opens nothing."""
-    from fokus.ratings import links
-    from fokus.ratings.models import RatingLink
-
-    try:
-        links.send_link(link, address, url)
-    except Exception as exc:  # any failure of a mail server or an SMS gateway
-        # The log names the link, never the address or the name.
-        logger.warning("Rating link %s could not be sent by %s: %s", link.pk, link.channel,
-                       type(exc).__name__)
-        with transaction.atomic():
-            RatingLink.objects.filter(pk=link.pk).update(expires_at=timezone.now(),
-                                                         reminder_address="")
-            record(user, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
-                   person_id=link.person_id, purpose="not sent")
-        raise links.SendFailed(link.pk) from exc
 
 
 def record_link_rating(token: str, *, answers: list,

@@ -1,5 +1,5 @@
-"""Rating links: tokens, and sending them by e-mail or SMS (fokus.ratings.actions
-sends them once the link is committed).
+"""Rating links: tokens, and sending them by e-mail or SMS (the task worker sends them:
+fokus.ratings.tasks.send_link).
 
 The SMS sender is pluggable: settings.FOKUS_SMS_SENDER is the dotted path of a
 class with a ``send(to, text)`` method; the default writes to the log (demo)."""
@@ -35,10 +35,6 @@ class LinkRefused(Exception):
         self.link = link  # the RatingLink when the token named one (used, expired)
 
 
-class SendFailed(Exception):
-    """The message with a link could not be sent; the link was withdrawn."""
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -54,19 +50,27 @@ def token_lookup(token: str) -> Q:
     return Q(token_hash=hashed) | Q(reminder_token_hash=hashed)
 
 
-def link_url(token: str, language: str | None = None, request=None) -> str | None:
+def link_url(token: str, language: str | None = None, request=None,
+             base: str = "") -> str | None:
     """The absolute URL of a link's page: on settings.FOKUS_BASE_URL when it is set, else
-    on the request's host; None without either (the task worker has no request).
+    on `base` (the site's address as the request that made the link saw it: the task
+    worker has no request), else on the request's host; None without any.
     ?lang= when the link is not in Danish (short, for a text message)."""
     path = reverse("ratings:rate_by_link", kwargs={"token": token})
-    base = (settings.FOKUS_BASE_URL or "").strip().rstrip("/")
-    if base:
-        url = base + path
+    root = (settings.FOKUS_BASE_URL or base or "").strip().rstrip("/")
+    if root:
+        url = root + path
     elif request is not None:
         url = request.build_absolute_uri(path)
     else:
         return None
     return url + (f"?lang={language}" if language and language != "da" else "")
+
+
+def site_base(request) -> str:
+    """The site's address (scheme and host) as a request reached it: what the task worker
+    builds a link's URL on when settings.FOKUS_BASE_URL is unset. Not a secret."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 SUBMISSION_KEYS = uuid.UUID("6f1c2f4e-55a1-4d5e-9a3b-2f0d6c1e8b7a")

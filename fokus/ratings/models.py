@@ -138,6 +138,14 @@ class MissingRating(models.Model):
         return f"{self.get_reason_display()} ({self.measures})"
 
 
+class SendState(models.TextChoices):
+    """Where a rating link's message is: the task worker sends it (fokus.ratings.sending)."""
+
+    PENDING = "pending", _("waiting to be sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("could not be sent")
+
+
 class RatingLink(models.Model):
     """A one-time link for a person to rate on their own phone. Only the SHA-256
     hashes of its tokens are stored: a token exists only in the message sent."""
@@ -170,6 +178,15 @@ class RatingLink(models.Model):
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                            editable=False)
+    # Sending (fokus.ratings.sending): the task worker sends the message, retrying with
+    # back-off while the mail server or SMS gateway is down. The address is kept only
+    # until the message is sent or given up on; each attempt makes a fresh token.
+    send_state = models.CharField(_("sending"), max_length=10, choices=SendState.choices,
+                                  default=SendState.PENDING)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    send_address = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("rating link")

@@ -1,4 +1,20 @@
-"""One reminder for an unanswered rating link, sent by the task worker.
+"""Rating links' messages and their one reminder, sent by the task worker.
+
+Sending (issue 12): the request that creates a link never talks to the mail server or
+the SMS gateway. It stores the link "waiting to be sent" with the address and enqueues
+`send_link` when it commits; the task's arguments are the link's id and the site's
+address (scheme and host), never a token or the person's address. Each attempt makes a
+fresh token (an earlier one was never delivered) and stores only its hash. An attempt
+marks the link sent, erases the address and writes its access-log entry in one
+transaction under the row's lock; the message leaves after the commit, so a second
+worker or a duplicate task finds the link sent and does nothing. If the message cannot
+be sent, the link waits again with its address, and the next attempt is enqueued after
+FOKUS_SEND_RETRY_SECONDS × 1, 2, 4, 8, 16, 32; after the last one (or when the backend
+cannot defer a task: the immediate backend of the demo) the link is given up on: it is
+withdrawn (expires at once), the address erased, and the caseworker sees "could not be
+sent". The log names the link's id and the exception's class only.
+
+One reminder for an unanswered rating link, sent by the task worker.
 
 An organisation that sets Organisation.rating_link_reminder_hours (0 = never) has
 each unanswered link followed by one reminder that many hours after it was sent,
@@ -26,6 +42,7 @@ import datetime
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +52,7 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Organisation
 from fokus.ratings import links
-from fokus.ratings.models import RatingLink
+from fokus.ratings.models import RatingLink, SendState
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +65,7 @@ def _due(now: datetime.datetime):
         due |= Q(case__organisation_id=org,
                  created_at__lte=now - datetime.timedelta(hours=hours))
     return (RatingLink.objects.filter(due, used_at__isnull=True, reminder_sent_at__isnull=True,
-                                      expires_at__gt=now)
+                                      expires_at__gt=now, send_state=SendState.SENT)
             .exclude(reminder_address=""))
 
 
@@ -119,3 +136,84 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
 def send_reminders() -> int:
     """The worker's schedule (fokus.lib.schedule), every 15 minutes: `fokus send-reminders`."""
     return send_due_reminders()
+
+
+# -- sending a link's message ------------------------------------------------------------
+
+RETRIES = 6  # after the first attempt, waiting 1, 2, 4, 8, 16, 32 × FOKUS_SEND_RETRY_SECONDS
+
+
+def retry_delay(attempt: int) -> datetime.timedelta:
+    """The wait after failed attempt number `attempt` (1 = the first): doubling."""
+    return datetime.timedelta(seconds=settings.FOKUS_SEND_RETRY_SECONDS * 2 ** (attempt - 1))
+
+
+def attempt_send(link_id: int, base_url: str = "") -> str:
+    """One attempt to send a link's message: "sent", "retry" (it waits for the next
+    attempt), "failed" (given up: withdrawn) or "nothing" (already sent, given up, not
+    due yet, or gone: a duplicate task). Runs outside a transaction (the worker's task):
+    the message leaves after the attempt's commit."""
+    now = timezone.now()
+    with transaction.atomic():
+        link = RatingLink.objects.select_for_update().filter(pk=link_id).first()
+        if (link is None or link.send_state != SendState.PENDING
+                or (link.next_attempt_at is not None and link.next_attempt_at > now)):
+            return "nothing"
+        if link.expires_at <= now or not link.send_address:
+            _give_up(link, now, "expired" if link.expires_at <= now else "no address")
+            return "failed"
+        address = link.send_address
+        token = links.new_token()
+        url = links.link_url(token, link.language, base=base_url)
+        link.token_hash = links.hash_token(token)
+        link.send_attempts += 1
+        link.send_state, link.sent_at, link.next_attempt_at = SendState.SENT, now, None
+        link.send_address = ""
+        link.save(update_fields=["token_hash", "send_attempts", "send_state", "sent_at",
+                                 "next_attempt_at", "send_address"])
+        record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+               person_id=link.person_id, purpose=f"sent, attempt {link.send_attempts}")
+    try:
+        links.send_link(link, address, url)
+    except Exception as exc:  # any failure of a mail server or an SMS gateway
+        logger.warning("Rating link %s could not be sent by %s (attempt %s): %s", link.pk,
+                       link.channel, link.send_attempts, type(exc).__name__)
+        return _not_sent(link.pk, address, base_url, type(exc).__name__)
+    return "sent"
+
+
+def _not_sent(link_id: int, address: str, base_url: str, error: str) -> str:
+    """The attempt failed: the link waits for the next one (with its address back), or,
+    after the last, is given up on."""
+    now = timezone.now()
+    with transaction.atomic():
+        link = RatingLink.objects.select_for_update().get(pk=link_id)
+        if link.send_attempts > RETRIES or not send_link.get_backend().supports_defer:
+            _give_up(link, now, error)
+            return "failed"
+        retry = send_link.using(run_after=now + retry_delay(link.send_attempts))
+        link.send_state, link.sent_at = SendState.PENDING, None
+        link.next_attempt_at, link.send_address = retry.run_after, address
+        link.save(update_fields=["send_state", "sent_at", "next_attempt_at", "send_address"])
+        record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+               person_id=link.person_id, purpose=f"not sent ({error}), will try again")
+        transaction.on_commit(partial(retry.enqueue, link.pk, base_url))
+    return "retry"
+
+
+def _give_up(link: RatingLink, now: datetime.datetime, error: str) -> None:
+    """The message could not be sent: the link is withdrawn so that it opens nothing, and
+    no address is kept (within the caller's transaction, logged)."""
+    link.send_state, link.sent_at, link.next_attempt_at = SendState.FAILED, None, None
+    link.send_address = link.reminder_address = ""
+    link.expires_at = min(link.expires_at, now)
+    link.save(update_fields=["send_state", "sent_at", "next_attempt_at", "send_address",
+                             "reminder_address", "expires_at"])
+    record(None, AccessAction.UPDATE, "rating_link", link.pk, case_id=link.case_id,
+           person_id=link.person_id, purpose=f"not sent ({error}), given up")
+
+
+@task()
+def send_link(link_id: int, base_url: str = "") -> str:
+    """The worker's task: one attempt to send a link's message (attempt_send)."""
+    return attempt_send(link_id, base_url)

@@ -17,6 +17,7 @@ from fokus.lib.middleware import client_ip
 from fokus.ratings import actions, kiosk, links
 from fokus.ratings.access import get_link_by_token
 from fokus.ratings.forms import RatingLinkForm
+from fokus.ratings.models import SendState
 from fokus.ratings.views.common import (
     bad_request,
     conflict,
@@ -47,23 +48,32 @@ def link_send(request, case_id: int):
                 "name": person.first_name})
         else:
             try:
-                actions.create_rating_link(
+                link, _token = actions.create_rating_link(
                     request.user, case, person=person, rater=rater, instrument=instrument,
                     channel=form.cleaned_data["channel"], address=form.cleaned_data["address"],
                     language=form.cleaned_data.get("language") or "da",
-                    # On FOKUS_BASE_URL when set (as the reminder), else this request's host.
-                    build_url=lambda token: links.link_url(
-                        token, form.cleaned_data.get("language"), request))
+                    # On FOKUS_BASE_URL when set, else the host this request came to.
+                    base_url=links.site_base(request))
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
-            except links.SendFailed:
-                form.add_error(None, _("The link could not be sent, so it was withdrawn. "
-                                       "Please check the address and try again."))
             else:
-                flash.success(request, _("A link for %(code)s was sent to %(name)s.") % {
-                    "code": instrument.code, "name": rater.first_name})
-                return redirect("insights:case", case_id=case.pk)
+                # The worker sends it; the immediate backend (demo) has tried already.
+                link.refresh_from_db()
+                who = {"code": instrument.code, "name": rater.first_name}
+                if link.send_state == SendState.FAILED:
+                    form.add_error(None, _("The link could not be sent, so it was withdrawn. "
+                                           "Please check the address and send it again, "
+                                           "or use a paper form."))
+                else:
+                    if link.send_state == SendState.SENT:
+                        flash.success(request, _("A link for %(code)s was sent to "
+                                                 "%(name)s.") % who)
+                    else:
+                        flash.success(request, _("The link for %(code)s will be sent to "
+                                                 "%(name)s. The case page shows when it "
+                                                 "has been sent.") % who)
+                    return redirect("insights:case", case_id=case.pk)
     return render(request, "ratings/link_form.html", {"case": case, "form": form})
 
 
