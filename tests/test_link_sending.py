@@ -114,6 +114,9 @@ def test_the_request_only_enqueues_the_send_and_says_the_link_will_be_sent(world
     assert task.task.name == "send_link" and list(task.args) == [link.pk, BASE]
     assert task.kwargs == {} and task.task.run_after is None
     assert "waiting to be sent" in _case_page(client, world)
+    danish = client.get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}),
+                        HTTP_ACCEPT_LANGUAGE="da").content.decode()
+    assert "venter på at blive sendt" in danish and "Rating links" not in danish
 
 
 def test_down_then_up_retries_with_growing_waits_and_delivers_once(world, queue, caplog):
