@@ -65,10 +65,13 @@ FILE_NOT_TEXT = ("The file is neither UTF-8 nor Windows-1252 text. Save it from 
                  "\"CSV UTF-8\" or as a workbook (.xlsx).")
 FILE_NOT_WORKBOOK = ("The file cannot be read as an Excel workbook (.xlsx). Save it again "
                      "from Excel, or as CSV.")
+FILE_OLD_EXCEL = ("The file is in the old Excel format (.xls), which Fokus does not read. "
+                  "Save it from Excel as a workbook (.xlsx) or as \"CSV UTF-8\".")
 FILE_BROKEN_CSV = ("The file cannot be read as CSV from this line on: check that every "
                    "quote (\") is closed.")
 HEADER_LACKS = ("The header lacks the required column(s) %(columns)s (the header has: "
                 "%(header)s). Rename those columns or map them to the format's names.")
+HEADER_FIRST_LINE_EMPTY = "The first line is empty: it must be the header, with the column names."
 HEADER_TWICE = "The column %(column)s appears more than once in the header."
 HEADER_SAME_TARGET = ("The columns %(columns)s would all be read as %(target)s: keep or "
                       "map only one of them.")
@@ -108,7 +111,8 @@ FIELD_FACES_VALUE = ("%(column)s must be a whole number from 1 to 4 for %(instru
                      "%(value)s.")
 
 READER_MESSAGES = (
-    FILE_EMPTY, FILE_NOT_TEXT, FILE_NOT_WORKBOOK, FILE_BROKEN_CSV, HEADER_LACKS, HEADER_TWICE,
+    FILE_EMPTY, FILE_NOT_TEXT, FILE_NOT_WORKBOOK, FILE_OLD_EXCEL, FILE_BROKEN_CSV,
+    HEADER_FIRST_LINE_EMPTY, HEADER_LACKS, HEADER_TWICE,
     HEADER_SAME_TARGET, HEADER_NOT_IN_FILE, HEADER_RESERVED, WARN_WINDOWS_1252,
     WARN_SEMICOLONS, WARN_TABS, LINE_EMPTY, LINE_TOO_MANY, LINE_TOO_MANY_SEPARATORS, LINE_TOO_FEW, LINE_NO_HEADER,
     FIELD_EMPTY, FIELD_UNKNOWN_INSTRUMENT, FIELD_NOT_DATE, FIELD_REQUIRED_FOR,
@@ -224,7 +228,8 @@ def _is_cp1252(head: bytes) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 4  # not just a character cut at the block's end
+        # Not just a character cut at the end of the first bytes of a longer file.
+        return len(head) < _HEAD or exc.start < len(head) - 4
     return False
 
 
@@ -300,7 +305,7 @@ def _layout(blocks: Iterator[bytes], sep: str, bom: bool) -> _Layout:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8_ok = False
-    if size and last_byte != 10:  # the last line has no line break
+    if size and (last_byte != 10 or parity):  # the last record has no line break
         end_delims.append(np.array([total_delims], dtype=np.int64))
         end_newlines.append(np.array([total_newlines], dtype=np.int64))
     ed = np.concatenate(end_delims) if end_delims else np.zeros(0, dtype=np.int64)
@@ -353,7 +358,11 @@ def _read_csv(source: Source, data: bytes | None, head: bytes
               ) -> tuple[_Table | None, list[RowError]]:
     if not head.strip():
         return None, [RowError(1, None, FILE_EMPTY)]
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # the old binary Excel format (.xls)
+        return None, [RowError(0, None, FILE_OLD_EXCEL)]
     sep, header = _csv_header(head)
+    if not any(header):
+        return None, [RowError(1, None, HEADER_FIRST_LINE_EMPTY)]
     bom = head.startswith(codecs.BOM_UTF8)
     layout = _layout(_blocks(source, data), sep, bom)
     if layout.encoding is None:
@@ -382,10 +391,10 @@ def _read_csv(source: Source, data: bytes | None, head: bytes
     except pd.errors.EmptyDataError:
         return None, [RowError(1, None, FILE_EMPTY)]
     except pd.errors.ParserError as exc:
-        match = re.search(r"row (\d+)", str(exc))
-        row = int(match.group(1)) if match else 0
+        match = re.search(r"row (\d+)", str(exc))  # the record, the header being 0
+        record = int(match.group(1)) if match else 0
         lines = layout.lines
-        line = int(lines[row + 1]) if row + 1 < len(lines) else int(lines[-1])
+        line = int(lines[min(record, len(lines) - 1)]) if len(lines) else 1
         return None, [RowError(line, None, FILE_BROKEN_CSV)]
     fields, lines = layout.fields[1:], layout.lines[1:]
     if len(fields) != len(frame):

@@ -449,3 +449,14 @@ def test_fields_are_counted_across_blocks_as_the_csv_module_counts_them(monkeypa
     fields, lines = rc._layout_by_csv(text, ",")
     assert layout.fields.tolist() == fields.tolist() == [3, 3, 3, 3, 1, 2, 4, 3]
     assert layout.lines.tolist() == lines.tolist() == [1, 2, 3, 5, 6, 7, 8, 9]
+
+
+def test_files_that_cannot_be_read_say_why_and_where():
+    unclosed = csv_text([*ROWS[:2], 'C1,"P1,P1,1990-05-01', *ROWS[2:]]).encode()
+    assert found(read_ratings_table(unclosed).errors) == [(4, None, rc.FILE_BROKEN_CSV)]
+    first_empty = ("\n" + csv_text(ROWS)).encode()
+    assert found(read_ratings_table(first_empty).errors) == [
+        (1, None, rc.HEADER_FIRST_LINE_EMPTY)]
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200)
+    assert found(read_ratings_table(old_excel, filename="r.xls").errors) == [
+        (0, None, rc.FILE_OLD_EXCEL)]
