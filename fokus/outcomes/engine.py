@@ -14,7 +14,9 @@ a temporary directory.
    a quoted line break, a ragged row, bad UTF-8, an odd header, ids or group
    values with surrounding spaces), runs the reference path instead (the
    pandas reader, then build_series): every error message and line number
-   comes from one place, all or nothing.
+   comes from one place, all or nothing. A file whose header is not the
+   format's names as they stand (Danish headers read by their aliases), or a
+   workbook, goes to the reader at once.
 2. (sequence, day, score) integers in sequence order go to Python, with the
    per-series table.
 3. `series.series_frame` (the one implementation of the per-series formulas,
