@@ -10,7 +10,7 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium xmlsec1 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages bench-memory clean-demo
+.PHONY: demo test venv venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages bench-memory openapi clean-demo
 
 # Two dependency sets: requirements.lock is the application's (what `make demo` and a
 # production install get); requirements-dev.lock adds the test and development tools
@@ -124,6 +124,10 @@ bench-meeting: venv-dev
 ## make bench-pages: caseload, board and dashboards at a generated municipality (DATABASE_URL)
 bench-pages: venv-dev
 	$(PY) bench/pages_bench.py
+
+## make openapi: regenerate docs/openapi.json from the API's code (a test compares them)
+openapi: venv-dev
+	$(PY) tools/openapi.py
 
 ## make bench-memory: memory per process after 100 case pages, graphs and PDFs (PostgreSQL)
 bench-memory: venv-dev
