@@ -170,9 +170,11 @@ def test_the_link_page_shows_the_wording_in_the_language_of_the_link(world, clie
 
 
 def test_the_caseworker_sends_the_link_in_the_persons_language(
-        world, client, django_capture_on_commit_callbacks):
+        world, client, settings, django_capture_on_commit_callbacks):
     from django.core import mail
 
+    # The immediate task backend (as the demo): the worker's send runs at the commit.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(world.anna)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("ratings:link_send", kwargs={"case_id": world.hansen.pk}), {
