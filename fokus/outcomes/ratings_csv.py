@@ -352,6 +352,7 @@ class _Table:
     shape_errors: list[RowError]  # rows whose fields do not fit the header
     bad_shape: npt.NDArray[np.bool_]
     warnings: list[RowError]
+    letters: bool = False  # columns named by letter (a workbook) rather than by number
 
 
 def _read_csv(source: Source, data: bytes | None, head: bytes
@@ -443,14 +444,13 @@ def _cell_text(value: Any) -> str:
 
 
 def _open_workbook(source: Source, data: bytes | None) -> Any:
-    import zipfile
-
     import openpyxl
+    if data is None:  # by its bytes: openpyxl refuses a path not named .xlsx
+        with open(fspath(source), "rb") as fh:  # type: ignore[arg-type]
+            data = fh.read()
     try:
-        return openpyxl.load_workbook(
-            io.BytesIO(data) if data is not None else fspath(source),  # type: ignore[arg-type]
-            read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, TypeError):
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - whatever breaks, the file is no workbook we can read
         return None
 
 
@@ -475,7 +475,10 @@ def _read_xlsx(source: Source, data: bytes | None) -> tuple[_Table | None, list[
     rows = _workbook_rows(source, data)
     if rows is None:
         return None, [RowError(0, None, FILE_NOT_WORKBOOK)]
-    first = next(rows, None)
+    try:
+        first = next(rows, None)
+    except Exception:  # noqa: BLE001 - a damaged sheet
+        return None, [RowError(0, None, FILE_NOT_WORKBOOK)]
     if first is None:
         return None, [RowError(1, None, FILE_EMPTY)]
     header_line, header = first
@@ -485,20 +488,23 @@ def _read_xlsx(source: Source, data: bytes | None) -> tuple[_Table | None, list[
     cells: list[list[str]] = [[] for _ in range(width)]
     lines: list[int] = []
     shape_errors: list[RowError] = []
-    for number, texts in rows:
-        lines.append(number)
-        for i in range(width):
-            cells[i].append(texts[i] if i < len(texts) else "")
-        for i in range(width, len(texts)):
-            if texts[i]:
-                shape_errors.append(RowError(number, None, LINE_NO_HEADER,
-                                             {"position": _column_letter(i)}))
-                break
+    try:
+        for number, texts in rows:
+            lines.append(number)
+            for i in range(width):
+                cells[i].append(texts[i] if i < len(texts) else "")
+            for i in range(width, len(texts)):
+                if texts[i]:
+                    shape_errors.append(RowError(number, None, LINE_NO_HEADER,
+                                                 {"position": _column_letter(i)}))
+                    break
+    except Exception:  # noqa: BLE001 - a damaged sheet
+        return None, [RowError(0, None, FILE_NOT_WORKBOOK)]
     frame = pd.DataFrame({i: pd.Categorical(cells[i]) for i in range(width)},
                          index=pd.RangeIndex(len(lines)))
     bad = np.zeros(len(lines), dtype=bool)
     return _Table(header, header_line, frame, np.array(lines, dtype=np.int64), shape_errors,
-                  bad, []), []
+                  bad, [], letters=True), []
 
 
 def _column_letter(index: int) -> str:
@@ -526,11 +532,14 @@ def read_header(source: Source, *, filename: str | None = None) -> list[str]:
     head = _head(source, data)
     if _is_workbook(source, filename, head):
         rows = _workbook_rows(source, data)
-        first = next(rows, None) if rows is not None else None
+        try:
+            first = next(rows, None) if rows is not None else None
+        except Exception:  # noqa: BLE001 - a damaged sheet: no header to show
+            first = None
+        if rows is not None:
+            rows.close()
         if first is None:
             return []
-        if hasattr(rows, "close"):
-            rows.close()  # type: ignore[union-attr]
         header = first[1]
         while header and not header[-1]:
             header.pop()
@@ -877,8 +886,9 @@ def _read(source: Source, filename: str | None, columns: dict[str, str] | None, 
         # DuckDB, when installed, reads a large clean file several times faster;
         # any file it cannot take as it is goes to the pandas reader, which
         # reports every problem with its line number.
-        header = read_header(source, filename=filename)
-        if header and plain_header(header) and not _is_workbook(source, filename, b""):
+        head = _head(source, None)
+        header = _csv_header(head)[1] if head.strip() else []
+        if header and plain_header(header) and not _is_workbook(source, filename, head):
             from ._duckdb_reader import read_clean_with_duckdb
 
             ratings = read_clean_with_duckdb(source)  # type: ignore[arg-type]
@@ -921,6 +931,7 @@ def _values_without_header(table: _Table, unnamed: list[int]) -> list[RowError]:
         where[value] = position
         has_value |= value
     for row in np.flatnonzero(has_value & ~table.bad_shape).tolist():
-        errors.append(RowError(int(table.lines[row]), None, LINE_NO_HEADER,
-                               {"position": int(where[row]) + 1}))
+        position = int(where[row])
+        errors.append(RowError(int(table.lines[row]), None, LINE_NO_HEADER, {
+            "position": _column_letter(position) if table.letters else position + 1}))
     return errors

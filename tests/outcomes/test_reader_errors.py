@@ -460,3 +460,20 @@ def test_files_that_cannot_be_read_say_why_and_where():
     old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200)
     assert found(read_ratings_table(old_excel, filename="r.xls").errors) == [
         (0, None, rc.FILE_OLD_EXCEL)]
+
+
+def test_a_workbook_named_otherwise_and_a_damaged_one(tmp_path):
+    path = tmp_path / "ratings.csv"  # a workbook saved under a CSV name: its bytes tell
+    path.write_bytes(workbook(ROWS))
+    assert not read_ratings_table(path).errors and read_header(path) == HEADER.split(",")
+    damaged = workbook(ROWS)[:2000]
+    assert found(read_ratings_table(damaged, filename="r.xlsx").errors) == [
+        (0, None, rc.FILE_NOT_WORKBOOK)]
+    assert read_header(damaged, filename="r.xlsx") == []
+
+
+def test_a_value_beyond_the_workbook_header_is_reported_by_its_column_letter():
+    rows = [*ROWS[:2], ROWS[2] + ",,stray"]
+    read = read_ratings_table(workbook(rows), filename="r.xlsx")
+    assert [(e.line, e.message, e.params) for e in read.errors] == [
+        (4, rc.LINE_NO_HEADER, {"position": "N"})]
