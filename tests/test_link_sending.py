@@ -261,3 +261,37 @@ def test_a_link_withdrawn_before_its_message_left_is_not_sent(world, queue):
     link.refresh_from_db()
     assert link.send_state == "failed" and link.send_address == ""
     assert mail.outbox == []
+
+
+@pytest.mark.postgres
+def test_two_workers_at_once_send_the_message_once(world_tx, settings):
+    """Two workers run the same link's task at the same moment (PostgreSQL's row locks):
+    one sends, the other finds it sent."""
+    import threading
+
+    from django.db import connection
+
+    settings.TASKS = DUMMY
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    link, _token = create_rating_link(
+        world_tx.anna, world_tx.hansen, person=world_tx.mother, rater=world_tx.mother,
+        instrument=Instrument.objects.get(code="ORS"), channel="email", address=ADDRESS,
+        base_url=BASE)
+    start, results = threading.Barrier(2), []
+
+    def worker():
+        start.wait()
+        try:
+            results.append(attempt_send(link.pk, BASE))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["nothing", "sent"]
+    assert len(mail.outbox) == 1
+    link.refresh_from_db()
+    assert (link.send_state, link.send_attempts) == ("sent", 1)
