@@ -246,7 +246,10 @@ def _csv_header(head: bytes) -> tuple[str, list[str]]:
     text = _header_text(head)
     first = text.split("\n", 1)[0]
     sep = _separator(first)
-    row = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    try:
+        row = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    except csv.Error:  # no CSV (a lone carriage return, binary bytes): as the line reads
+        row = first.split(sep)
     return sep, [name.strip() for name in row]
 
 
@@ -361,6 +364,12 @@ def _read_csv(source: Source, data: bytes | None, head: bytes
         return None, [RowError(1, None, FILE_EMPTY)]
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # the old binary Excel format (.xls)
         return None, [RowError(0, None, FILE_OLD_EXCEL)]
+    if b"\r" in head and b"\n" not in head:  # old Mac line ends: carriage returns only
+        if data is None:
+            with open(fspath(source), "rb") as fh:  # type: ignore[arg-type]
+                data = fh.read()
+        data = data.replace(b"\r", b"\n")
+        head = data[:_HEAD]
     sep, header = _csv_header(head)
     if not any(header):
         return None, [RowError(1, None, HEADER_FIRST_LINE_EMPTY)]
@@ -887,8 +896,9 @@ def _read(source: Source, filename: str | None, columns: dict[str, str] | None, 
         # any file it cannot take as it is goes to the pandas reader, which
         # reports every problem with its line number.
         head = _head(source, None)
-        header = _csv_header(head)[1] if head.strip() else []
-        if header and plain_header(header) and not _is_workbook(source, filename, head):
+        csv_file = head.strip() and not _is_workbook(source, filename, head)
+        header = _csv_header(head)[1] if csv_file else []
+        if header and plain_header(header):
             from ._duckdb_reader import read_clean_with_duckdb
 
             ratings = read_clean_with_duckdb(source)  # type: ignore[arg-type]

@@ -477,3 +477,13 @@ def test_a_value_beyond_the_workbook_header_is_reported_by_its_column_letter():
     read = read_ratings_table(workbook(rows), filename="r.xlsx")
     assert [(e.line, e.message, e.params) for e in read.errors] == [
         (4, rc.LINE_NO_HEADER, {"position": "N"})]
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends(ending):
+    rows = [*ROWS, "C1,P1"]
+    read = read_ratings_table(csv_text(rows).replace("\n", ending).encode())
+    assert found(read.errors) == [(len(ROWS) + 2, None, rc.LINE_TOO_FEW)]
+    good = read_ratings_table(csv_text(ROWS).replace("\n", ending).encode())
+    assert good.ratings["line"].tolist() == list(range(2, len(ROWS) + 2))
+    assert good.ratings["team_id"].astype(str).tolist()[-1] == "Søstjernen"
