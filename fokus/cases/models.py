@@ -202,6 +202,10 @@ class Person(models.Model):
                             lookup_field="cpr_lookup")
     cpr_lookup = models.CharField(max_length=80, blank=True, default="", db_default="",
                                   editable=False, db_index=True)
+    # The person's id in an imported ratings file (fokus.interchange.imports), unique in
+    # its case; exports write it back, so that export -> import -> export is the same file.
+    import_id = models.CharField(_("id in an imported file"), max_length=40, blank=True,
+                                 default="", db_default="", editable=False)
     # A child's own ratings are never shown to the parents on the family screen.
     ratings_private_from_parents = models.BooleanField(
         _("ratings not shown to the parents"), default=False,
@@ -215,10 +219,15 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         ordering = ["id"]
         constraints = [
+            # An imported rater the file gives no birth date for (a parent rating a
+            # child) is the one person without one.
             models.CheckConstraint(
-                condition=Q(birth_date__isnull=False) | Q(birth_year__isnull=False),
+                condition=Q(birth_date__isnull=False) | Q(birth_year__isnull=False)
+                | ~Q(import_id=""),
                 name="person_has_birth_date_or_year",
             ),
+            models.UniqueConstraint(fields=["case", "import_id"], condition=~Q(import_id=""),
+                                    name="person_import_id_unique_in_case"),
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True)
                 | (Q(birth_year__gte=1900) & Q(birth_year__lte=2100)),
