@@ -250,12 +250,17 @@ def _ratings_columns(path: str) -> dict[str, str]:
     return {**by_text, **{c: c for c in names}}
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a msgid (the command translates at print time: _translator)."""
+    return text
+
+
 # The command's own words around the reader's messages (Danish in fokus/locale).
-WHERE_LINE = "line %(line)s"
-WHERE_LINE_COLUMN = "line %(line)s, column %(column)s"
-WHERE_FILE = "the file"
-WARNING = "warning"
-N_ERRORS = "%(count)s error(s); nothing was imported"
+WHERE_LINE = gettext_noop("line %(line)s")
+WHERE_LINE_COLUMN = gettext_noop("line %(line)s, column %(column)s")
+WHERE_FILE = gettext_noop("the file")
+WARNING = gettext_noop("warning")
+N_ERRORS = gettext_noop("%(count)s error(s); nothing was imported")
 CLI_MESSAGES = (WHERE_LINE, WHERE_LINE_COLUMN, WHERE_FILE, WARNING, N_ERRORS)
 
 

@@ -59,56 +59,82 @@ __all__ = ["FOUR_LINE_INSTRUMENTS", "INSTRUMENTS", "NEEDS_BIRTH_DATE", "OUTCOME_
 Source = str | PathLike[str] | bytes | IO[bytes]
 
 # --- messages: English gettext msgids; the Danish is in fokus/locale (tools/add_danish.py)
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a msgid (as django.utils.translation.gettext_noop does, without Django):
+    the Django layer translates it when it shows the message."""
+    return text
+
+
 # The file as a whole (line 0) or its header (line 1).
-FILE_EMPTY = "The file is empty: it needs a header row with the column names."
-FILE_NOT_TEXT = ("The file is neither UTF-8 nor Windows-1252 text. Save it from Excel as "
-                 "\"CSV UTF-8\" or as a workbook (.xlsx).")
-FILE_NOT_WORKBOOK = ("The file cannot be read as an Excel workbook (.xlsx). Save it again "
-                     "from Excel, or as CSV.")
-FILE_OLD_EXCEL = ("The file is in the old Excel format (.xls), which Fokus does not read. "
-                  "Save it from Excel as a workbook (.xlsx) or as \"CSV UTF-8\".")
-FILE_BROKEN_CSV = ("The file cannot be read as CSV from this line on: check that every "
-                   "quote (\") is closed.")
-HEADER_LACKS = ("The header lacks the required column(s) %(columns)s (the header has: "
-                "%(header)s). Rename those columns or map them to the format's names.")
-HEADER_FIRST_LINE_EMPTY = "The first line is empty: it must be the header, with the column names."
-HEADER_TWICE = "The column %(column)s appears more than once in the header."
-HEADER_SAME_TARGET = ("The columns %(columns)s would all be read as %(target)s: keep or "
-                      "map only one of them.")
-HEADER_NOT_IN_FILE = "The column %(column)s is not in the file's header."
-HEADER_RESERVED = "The column name %(column)s is reserved: rename that column."
+FILE_EMPTY = gettext_noop("The file is empty: it needs a header row with the column names.")
+FILE_NOT_TEXT = gettext_noop(
+    "The file is neither UTF-8 nor Windows-1252 text. Save it from Excel as "
+    "\"CSV UTF-8\" or as a workbook (.xlsx).")
+FILE_NOT_WORKBOOK = gettext_noop(
+    "The file cannot be read as an Excel workbook (.xlsx). Save it again "
+    "from Excel, or as CSV.")
+FILE_OLD_EXCEL = gettext_noop(
+    "The file is in the old Excel format (.xls), which Fokus does not read. "
+    "Save it from Excel as a workbook (.xlsx) or as \"CSV UTF-8\".")
+FILE_BROKEN_CSV = gettext_noop(
+    "The file cannot be read as CSV from this line on: check that every "
+    "quote (\") is closed.")
+HEADER_LACKS = gettext_noop(
+    "The header lacks the required column(s) %(columns)s (the header has: "
+    "%(header)s). Rename those columns or map them to the format's names.")
+HEADER_FIRST_LINE_EMPTY = gettext_noop(
+    "The first line is empty: it must be the header, with the column names.")
+HEADER_TWICE = gettext_noop("The column %(column)s appears more than once in the header.")
+HEADER_SAME_TARGET = gettext_noop(
+    "The columns %(columns)s would all be read as %(target)s: keep or "
+    "map only one of them.")
+HEADER_NOT_IN_FILE = gettext_noop("The column %(column)s is not in the file's header.")
+HEADER_RESERVED = gettext_noop("The column name %(column)s is reserved: rename that column.")
 # Warnings (line 0): the file was read, but not as the format says.
-WARN_WINDOWS_1252 = ("The file is in Windows-1252, not UTF-8: it was read as Windows-1252. "
-                     "Check that letters such as æ, ø and å look right.")
-WARN_SEMICOLONS = ("The file is separated by semicolons (as Danish Excel saves CSV): it was "
-                   "read that way, with decimal commas.")
-WARN_TABS = "The file is separated by tabs: it was read that way."
+WARN_WINDOWS_1252 = gettext_noop(
+    "The file is in Windows-1252, not UTF-8: it was read as Windows-1252. "
+    "Check that letters such as æ, ø and å look right.")
+WARN_SEMICOLONS = gettext_noop(
+    "The file is separated by semicolons (as Danish Excel saves CSV): it was "
+    "read that way, with decimal commas.")
+WARN_TABS = gettext_noop("The file is separated by tabs: it was read that way.")
 # A line.
-LINE_EMPTY = "The line is empty: delete it."
-LINE_TOO_MANY = ("The line has %(found)s fields, but the header has %(expected)s. A decimal "
-                 "comma splits a number in two in a comma-separated file: put such numbers "
-                 "in quotes (\"5,3\"), or save the file separated by semicolons.")
-LINE_TOO_MANY_SEPARATORS = ("The line has %(found)s fields, but the header has %(expected)s: "
-                            "a separator too many, or a value containing one without quotes.")
-LINE_TOO_FEW = ("The line has %(found)s fields, but the header has %(expected)s: a value or "
-                "a separator is missing. Give every column a value or an empty field.")
-LINE_NO_HEADER = "The line has a value in column %(position)s, which has no name in the header."
+LINE_EMPTY = gettext_noop("The line is empty: delete it.")
+LINE_TOO_MANY = gettext_noop(
+    "The line has %(found)s fields, but the header has %(expected)s. A decimal "
+    "comma splits a number in two in a comma-separated file: put such numbers "
+    "in quotes (\"5,3\"), or save the file separated by semicolons.")
+LINE_TOO_MANY_SEPARATORS = gettext_noop(
+    "The line has %(found)s fields, but the header has %(expected)s: "
+    "a separator too many, or a value containing one without quotes.")
+LINE_TOO_FEW = gettext_noop(
+    "The line has %(found)s fields, but the header has %(expected)s: a value or "
+    "a separator is missing. Give every column a value or an empty field.")
+LINE_NO_HEADER = gettext_noop(
+    "The line has a value in column %(position)s, which has no name in the header.")
 # A field (the column as the file's header names it).
-FIELD_EMPTY = "%(column)s is empty; it is required."
-FIELD_UNKNOWN_INSTRUMENT = ("%(value)s is not an instrument Fokus knows; expected one of "
-                            "%(expected)s.")
-FIELD_NOT_DATE = ("%(column)s is not a date: %(value)s. Write dates as YYYY-MM-DD or "
-                  "DD-MM-YYYY.")
-FIELD_REQUIRED_FOR = "%(column)s is required for %(instrument)s."
-FIELD_BORN_AFTER = "%(column)s is after the date of the rating."
-FIELD_NOT_NUMBER = "%(column)s is not a number: %(value)s."
-FIELD_ITEM_RANGE = "%(column)s must be between 0.0 and 10.0: %(value)s."
-FIELD_TOO_PRECISE = "%(column)s must have at most one decimal: %(value)s."
-FIELD_TOTAL_SUM = ("%(column)s is %(value)s, but the items add up to %(sum)s (they must "
-                   "agree within 0.05).")
-FIELD_FACES_REQUIRED = "%(column)s is required for %(instrument)s: the face chosen, 1-4."
-FIELD_FACES_VALUE = ("%(column)s must be a whole number from 1 to 4 for %(instrument)s: "
-                     "%(value)s.")
+FIELD_EMPTY = gettext_noop("%(column)s is empty; it is required.")
+FIELD_UNKNOWN_INSTRUMENT = gettext_noop(
+    "%(value)s is not an instrument Fokus knows; expected one of "
+    "%(expected)s.")
+FIELD_NOT_DATE = gettext_noop(
+    "%(column)s is not a date: %(value)s. Write dates as YYYY-MM-DD or "
+    "DD-MM-YYYY.")
+FIELD_REQUIRED_FOR = gettext_noop("%(column)s is required for %(instrument)s.")
+FIELD_BORN_AFTER = gettext_noop("%(column)s is after the date of the rating.")
+FIELD_NOT_NUMBER = gettext_noop("%(column)s is not a number: %(value)s.")
+FIELD_ITEM_RANGE = gettext_noop("%(column)s must be between 0.0 and 10.0: %(value)s.")
+FIELD_TOO_PRECISE = gettext_noop("%(column)s must have at most one decimal: %(value)s.")
+FIELD_TOTAL_SUM = gettext_noop(
+    "%(column)s is %(value)s, but the items add up to %(sum)s (they must "
+    "agree within 0.05).")
+FIELD_FACES_REQUIRED = gettext_noop(
+    "%(column)s is required for %(instrument)s: the face chosen, 1-4.")
+FIELD_FACES_VALUE = gettext_noop(
+    "%(column)s must be a whole number from 1 to 4 for %(instrument)s: "
+    "%(value)s.")
 
 READER_MESSAGES = (
     FILE_EMPTY, FILE_NOT_TEXT, FILE_NOT_WORKBOOK, FILE_OLD_EXCEL, FILE_BROKEN_CSV,

@@ -413,6 +413,20 @@ def test_every_message_is_in_danish_with_its_placeholders():
         assert set(placeholder.findall(entry.msgstr)) == set(placeholder.findall(msgid)), msgid
 
 
+def test_the_messages_are_marked_for_extraction(tmp_path):
+    """gettext_noop marks exactly the reader's and the command's messages, so that
+    makemessages would find them were fokus/outcomes not left out of it."""
+    import subprocess
+
+    source = Path(rc.__file__).parent
+    pot = tmp_path / "outcomes.pot"
+    subprocess.run(["xgettext", "--language=Python", "--keyword=gettext_noop",  # noqa: S603,S607
+                    "--from-code=UTF-8", "-o", str(pot), str(source / "ratings_csv.py"),
+                    str(source / "cli.py")], check=True)
+    marked = {e.msgid for e in polib.pofile(str(pot))}
+    assert marked == set(rc.READER_MESSAGES) | set(CLI_MESSAGES)
+
+
 def test_errors_render_through_a_translation(tmp_path):
     import gettext
 
