@@ -346,7 +346,7 @@ def _check(organisation: Organisation, read: ReadResult, team) -> tuple[ImportCh
     new_cases = {}
     if new_case_ids:
         opened = pd.Series(dates).groupby(case_id).min()
-        new_cases = {c: opened[c].item() for c in new_case_ids}
+        new_cases = {c: opened[c].date() for c in new_case_ids}
     new_persons = _new_persons(case_id, person_id, rater_id, instrument, person_birth,
                                rater_birth, dates, roles, persons, file_birth)
     check.cases_new = len(new_cases)
