@@ -47,11 +47,11 @@ class _Progress:
 
 
 def read_job(job: ImportJob):
-    """The file as the reader reads it with the job's mapping."""
-    from fokus.outcomes.ratings_csv import read_ratings_table
+    """The file as the reader reads it with the job's mapping, with the item answers the
+    import stores (the import core's read_file around the one reader)."""
+    from fokus.interchange.imports import read_file
 
-    return read_ratings_table(bytes(job.content), filename=job.filename,
-                              columns=job.mapping or None)
+    return read_file(bytes(job.content), filename=job.filename, columns=job.mapping or None)
 
 
 def counts(check) -> dict:
@@ -71,7 +71,7 @@ def import_job_now(job_id: str) -> str:
     try:
         read = read_job(job)
         result = run_import(job.created_by, job.organisation, read, progress=progress,
-                            **_team_argument(run_import, job.team))
+                            team=job.team)
     except Exception:
         # Nothing was stored (all or nothing); the log gets the type, never a row.
         logger.exception("import %s failed", job.pk)
@@ -85,13 +85,6 @@ def import_job_now(job_id: str) -> str:
         return "failed"
     actions.finish(job, report=counts(result))
     return "done"
-
-
-def _team_argument(function, team) -> dict:
-    """run_import's team for the new cases, where it takes one."""
-    import inspect
-
-    return {"team": team} if "team" in inspect.signature(function).parameters else {}
 
 
 @task()

@@ -110,7 +110,7 @@ def _check(job: ImportJob):
         return read, list(read.errors), None
     from fokus.interchange.imports import check_import
 
-    check = check_import(job.organisation, read)
+    check = check_import(job.organisation, read, team=job.team)
     return read, list(check.errors), check
 
 
