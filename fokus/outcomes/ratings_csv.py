@@ -584,8 +584,8 @@ def read_header(source: Source, *, filename: str | None = None) -> list[str]:
 
 # --- the header: which column is which ------------------------------------------------
 
-def _resolve(header: list[str], columns: dict[str, str] | None, line: int
-             ) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+def _resolve(header: list[str], columns: dict[str, str] | None, line: int,
+             with_line: bool = False) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
     """(format or group column name -> position, name -> the file's header text, errors).
 
     `columns` maps a header text to a column name ("" leaves the column out); other
@@ -616,7 +616,7 @@ def _resolve(header: list[str], columns: dict[str, str] | None, line: int
         if len(where) > 1 and len({header[p] for p in where}) > 1:
             errors.append(RowError(line, None, HEADER_SAME_TARGET, {
                 "columns": ", ".join(header[p] for p in where), "target": name}))
-        if name == LINE:
+        if with_line and name == LINE:  # the ratings' own column of line numbers
             errors.append(RowError(line, header[where[0]], HEADER_RESERVED,
                                    {"column": header[where[0]]}))
         positions[name] = where[0]
@@ -924,7 +924,7 @@ def _read(source: Source, filename: str | None, columns: dict[str, str] | None, 
         head = _head(source, None)
         csv_file = head.strip() and not _is_workbook(source, filename, head)
         header = _csv_header(head)[1] if csv_file else []
-        if header and plain_header(header):
+        if header and plain_header(header) and not (line and LINE in header):
             from ._duckdb_reader import read_clean_with_duckdb
 
             ratings = read_clean_with_duckdb(source)  # type: ignore[arg-type]
@@ -935,7 +935,7 @@ def _read(source: Source, filename: str | None, columns: dict[str, str] | None, 
     table, errors = _read_table(source, filename)
     if table is None:
         return ReadResult(pd.DataFrame(), errors, [], [])
-    positions, display, errors = _resolve(table.header, columns, table.header_line)
+    positions, display, errors = _resolve(table.header, columns, table.header_line, line)
     if errors:
         return ReadResult(pd.DataFrame(), errors, table.warnings, table.header)
     unnamed = [p for p, text in enumerate(table.header) if not text]

@@ -501,3 +501,12 @@ def test_windows_and_old_mac_line_ends(ending):
     good = read_ratings_table(csv_text(ROWS).replace("\n", ending).encode())
     assert good.ratings["line"].tolist() == list(range(2, len(ROWS) + 2))
     assert good.ratings["team_id"].astype(str).tolist()[-1] == "Søstjernen"
+
+
+def test_a_column_named_line_is_refused_only_where_the_ratings_get_their_line_numbers(tmp_path):
+    path = write(tmp_path, [r + ",x" for r in ROWS], header=HEADER + ",line")
+    assert found(read_ratings_table(path).errors) == [(1, "line", rc.HEADER_RESERVED)]
+    read = read_ratings_csv(path)  # the engine: a grouping column as any other
+    assert not read.errors and read.ratings["line"].astype(str).tolist() == ["x"] * len(ROWS)
+    mapped = read_ratings_table(path, columns={"line": "source_line"})
+    assert not mapped.errors and mapped.ratings["line"].tolist()[0] == 2
