@@ -887,7 +887,8 @@ def read_ratings_table(source: Source, *, filename: str | None = None,
     as group columns under their own text.
 
     The ratings (empty when there is any error) are the engine's frame (see
-    read_ratings_csv) plus `line`, the file's line number of each rating.
+    read_ratings_csv) plus `line`, the file's line number of each rating (so a file
+    column named "line" must be mapped to another name).
     """
     return _read(source, filename, columns, fast=True, line=True)
 
