@@ -79,6 +79,9 @@ class UploadForm(FokusForm):
         if not policy.role_may(user.role, "organisation_cases"):
             teams = teams.filter(members=user)
         self.fields["team"].queryset = teams.select_related("unit").order_by("name")
+        if len(choices := list(teams[:2])) == 1:  # his only team: nothing to choose
+            self.fields["team"].empty_label = None
+            self.fields["team"].initial = choices[0].pk
 
     def clean_team(self):
         team = self.cleaned_data["team"]

@@ -106,4 +106,7 @@ def test_a_team_leader_imports_a_danish_spreadsheet_after_fixing_two_rows(
     shot(page, "case-tablet")
     text = page.locator("main").inner_text()
     assert Rating.objects.filter(case=case).count() == 4
-    assert "ORS" in text and "CORS" in text
+    # The four ratings of the case, with the file's totals read with decimal commas.
+    for on, total in (("10.01.2024", "18,7"), ("07.02.2024", "22,6"), ("10.01.2024", "12,5"),
+                      ("07.02.2024", "19,5")):
+        assert on in text and total in text
