@@ -295,3 +295,30 @@ def test_two_workers_at_once_send_the_message_once(world_tx, settings):
     assert len(mail.outbox) == 1
     link.refresh_from_db()
     assert (link.send_state, link.send_attempts) == ("sent", 1)
+
+
+def test_a_send_lost_by_a_stopped_worker_is_queued_again_by_the_schedule(world, queue, settings):
+    """A worker that stopped between recording a failed attempt and queueing the next
+    leaves the link waiting with no task: the 15-minute schedule queues it again (on
+    FOKUS_BASE_URL), and it is delivered once."""
+    from fokus.ratings.tasks import requeue_lost_sends, send_reminders
+
+    _send(world)
+    link = RatingLink.objects.get()
+    assert _run(queue, link) == "retry"
+    queue.clear()  # the retry's task is lost
+    assert requeue_lost_sends() == 0  # without FOKUS_BASE_URL: the site's address is gone
+    settings.FOKUS_BASE_URL = "https://fokus.kommune.example"
+    assert requeue_lost_sends() == 0  # its next attempt is not ten minutes overdue
+    RatingLink.objects.filter(pk=link.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=11))
+    send_reminders.call()
+    (task,) = queue.results
+    assert task.task.name == "send_link" and list(task.args) == [link.pk, ""]
+    switch(down=False)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert attempt_send(*task.args) == "sent"
+        assert attempt_send(*task.args) == "nothing"  # a second copy does nothing
+    (message,) = mail.outbox
+    assert "https://fokus.kommune.example/r/" in message.body
+    assert requeue_lost_sends() == 0  # sent: nothing waits

@@ -134,8 +134,33 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
 
 @task()
 def send_reminders() -> int:
-    """The worker's schedule (fokus.lib.schedule), every 15 minutes: `fokus send-reminders`."""
+    """The worker's schedule (fokus.lib.schedule), every 15 minutes: `fokus send-reminders`,
+    and the sends a stopped worker left waiting (requeue_lost_sends)."""
+    requeue_lost_sends()
     return send_due_reminders()
+
+
+LOST_AFTER = datetime.timedelta(minutes=10)
+
+
+def requeue_lost_sends(now: datetime.datetime | None = None) -> int:
+    """Enqueue the send of each link that waits to be sent with no attempt due for ten
+    minutes: its task was lost (a worker stopped between recording a failed attempt and
+    queueing the next, or the queue was emptied). An extra task is harmless: an attempt
+    on a link already sent or not yet due does nothing. On settings.FOKUS_BASE_URL (the
+    lost task's site address is gone); without it nothing is requeued and the link is
+    given up on when it expires. Returns how many."""
+    if not (settings.FOKUS_BASE_URL or "").strip():
+        return 0
+    now = now or timezone.now()
+    lost = (RatingLink.objects.filter(send_state=SendState.PENDING, expires_at__gt=now)
+            .filter(Q(next_attempt_at__lte=now - LOST_AFTER)
+                    | Q(next_attempt_at__isnull=True, created_at__lte=now - LOST_AFTER))
+            .order_by("pk").values_list("pk", flat=True))
+    ids = list(lost)
+    for link_id in ids:
+        send_link.enqueue(link_id, "")
+    return len(ids)
 
 
 # -- sending a link's message ------------------------------------------------------------
