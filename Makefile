@@ -10,7 +10,7 @@ ARTIFACTS := test-artifacts
 # Debian packages the tests need: the browser, fonts, PDF rendering, translations.
 APT_PACKAGES := chromium xmlsec1 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext
 
-.PHONY: demo test venv venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages bench-memory openapi clean-demo
+.PHONY: demo test venv venv-dev system-deps lint check-deploy test-sqlite test-postgres test-container messages bench-outcomes bench-meeting bench-pages bench-memory bench-import openapi clean-demo
 
 # Two dependency sets: requirements.lock is the application's (what `make demo` and a
 # production install get); requirements-dev.lock adds the test and development tools
@@ -132,6 +132,10 @@ openapi: venv-dev
 ## make bench-memory: memory per process after 100 case pages, graphs and PDFs (PostgreSQL)
 bench-memory: venv-dev
 	$(PY) bench/memory_bench.py
+
+## make bench-import: a 500,000-row ratings file imported into PostgreSQL (DATABASE_URL)
+bench-import: venv-dev
+	$(PY) bench/import.py
 
 ## make bench-outcomes: the outcomes engine on 10 million ratings
 bench-outcomes: venv-dev

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
@@ -56,32 +57,34 @@ ID_MAX = 40  # Case.reference and Person.import_id
 ADULT = 18
 
 # --- messages: English gettext msgids (the Danish is in fokus/locale) ---------------------
-NO_TEAM = ("The file has %(n)s case(s) Fokus does not know: choose the team new cases go "
-           "to.")
-NO_ITEMS = ("The file was read without its item answers: read it with "
-            "fokus.interchange.imports.read_file.")
-ID_TOO_LONG = "%(column)s is longer than %(max)s characters: %(value)s."
-NOT_IN_FOKUS = "%(value)s is not an instrument set up in Fokus."
-NOT_IN_USE = "%(value)s is not in use in Fokus."
-NO_LICENCE = "The organisation has no licence for %(value)s on %(date)s."
-IN_FUTURE = "%(column)s is in the future: %(value)s."
-BIRTH_IN_FILE = ("%(column)s is %(value)s, but line %(other)s gives %(first)s for the same "
-                 "person.")
-BIRTH_STORED = "%(column)s is %(value)s, but Fokus has %(stored)s for this person."
-BEFORE_BIRTH = "The rating is dated before %(who)s was born."
-AGE = "%(instrument)s is for ages %(range)s; the person was %(age)s years old on that date."
-ANSWER_RANGE = "%(column)s must be between %(min)s and %(max)s for %(instrument)s: %(value)s."
-ROLE_UNKNOWN = "%(value)s is not a role Fokus knows; expected one of %(expected)s."
-STORED_OTHER = ("A rating with the same case, person, rater, instrument and date is already "
-                "stored with other answers.")
-FILE_OTHER = ("Line %(other)s has the same case, person, rater, instrument and date with "
-              "other answers.")
-WHO_PERSON = "the person rated"
-WHO_RATER = "the rater"
+NO_TEAM = N_("The file has %(n)s case(s) Fokus does not know: choose the team new cases "
+             "go to.")
+NO_ITEMS = N_("The file was read without its item answers: read it with "
+              "fokus.interchange.imports.read_file.")
+ID_TOO_LONG = N_("%(column)s is longer than %(max)s characters: %(value)s.")
+NOT_IN_FOKUS = N_("%(value)s is not an instrument set up in Fokus.")
+NOT_IN_USE = N_("%(value)s is not in use in Fokus.")
+NO_LICENCE = N_("The organisation has no licence for %(value)s on %(date)s.")
+IN_FUTURE = N_("%(column)s is in the future: %(value)s.")
+BIRTH_IN_FILE = N_("%(column)s is %(value)s, but line %(other)s gives %(first)s for the "
+                   "same person.")
+BIRTH_STORED = N_("%(column)s is %(value)s, but Fokus has %(stored)s for this person.")
+BEFORE_BIRTH_PERSON = N_("The rating is dated before the person rated was born.")
+BEFORE_BIRTH_RATER = N_("The rating is dated before the rater was born.")
+AGE = N_("%(instrument)s is for ages %(range)s; the person was %(age)s years old on that "
+         "date.")
+ANSWER_RANGE = N_("%(column)s must be between %(min)s and %(max)s for %(instrument)s: "
+                  "%(value)s.")
+ROLE_UNKNOWN = N_("%(value)s is not a role Fokus knows; expected one of %(expected)s.")
+STORED_OTHER = N_("A rating with the same case, person, rater, instrument and date is "
+                  "already stored with other answers.")
+FILE_OTHER = N_("Line %(other)s has the same case, person, rater, instrument and date "
+                "with other answers.")
 
 IMPORT_MESSAGES = (NO_TEAM, NO_ITEMS, ID_TOO_LONG, NOT_IN_FOKUS, NOT_IN_USE, NO_LICENCE,
-                   IN_FUTURE, BIRTH_IN_FILE, BIRTH_STORED, BEFORE_BIRTH, AGE, ANSWER_RANGE,
-                   ROLE_UNKNOWN, STORED_OTHER, FILE_OTHER, WHO_PERSON, WHO_RATER)
+                   IN_FUTURE, BIRTH_IN_FILE, BIRTH_STORED, BEFORE_BIRTH_PERSON,
+                   BEFORE_BIRTH_RATER, AGE, ANSWER_RANGE, ROLE_UNKNOWN, STORED_OTHER,
+                   FILE_OTHER)
 
 TENTHS = [Decimal(t).scaleb(-1) for t in range(0, 401)]
 
@@ -291,9 +294,9 @@ def _check(organisation: Organisation, read: ReadResult, team) -> tuple[ImportCh
     person_birth = birth_of(person_key)
     rater_birth = birth_of(rater_key) if (rater_key != person_key).any() else person_birth
     add(~np.isnat(person_birth) & (person_birth > dates) & ~(has_birth & (births > dates)),
-        "date", BEFORE_BIRTH, {"who": WHO_PERSON})
+        "date", BEFORE_BIRTH_PERSON)
     add(~np.isnat(rater_birth) & (rater_birth > dates) & (rater_key != person_key).to_numpy(),
-        "date", BEFORE_BIRTH, {"who": WHO_RATER})
+        "date", BEFORE_BIRTH_RATER)
     ages = _ages(person_birth, dates)
     for code, inst in instruments.items():
         rows = (instrument == code) & ~np.isnat(person_birth) & (ages >= 0)
