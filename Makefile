@@ -115,7 +115,7 @@ test-container: venv-dev
 
 ## make messages: collect new strings for translators (then fill fokus/locale/*/django.po)
 messages: venv-dev
-	cd fokus && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus makemessages -l da -l en --ignore 'outcomes/*' && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus compilemessages
+	cd fokus && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus makemessages -l da -l en && PYTHONPATH=$(CURDIR) ../$(PY) -m fokus compilemessages
 
 ## make bench-meeting: storing a rating and the case page with its graph, over real HTTP
 bench-meeting: venv-dev
