@@ -262,7 +262,11 @@ def _check(organisation: Organisation, read: ReadResult, team) -> tuple[ImportCh
     has_birth = ~np.isnat(births)
     born = pd.DataFrame({"key": person_key[has_birth].to_numpy(), "birth": births[has_birth],
                          "row": np.flatnonzero(has_birth)})
-    first = born.drop_duplicates("key").set_index("key")
+    # The birth date most rows give is the person's; the rows that disagree are reported.
+    tally = (born.groupby(["key", "birth"], sort=False)
+             .agg(n=("row", "size"), row=("row", "min")).reset_index()
+             .sort_values(["key", "n", "row"], ascending=[True, False, True]))
+    first = tally.drop_duplicates("key").set_index("key")
     if len(born):
         first_birth = first["birth"].reindex(born["key"]).to_numpy().astype("datetime64[D]")
         first_row = first["row"].reindex(born["key"]).to_numpy()
