@@ -74,7 +74,7 @@ def research_rows(project: ResearchProject, *, with_person_ids: bool = False):
 
 def _research_rows(project: ResearchProject) -> tuple[pd.DataFrame, list[int]]:
     from fokus.insights.management.commands._organisation_ratings import as_text
-    from fokus.insights.management.commands.export import ratings_file
+    from fokus.insights.management.commands._ratings_file import ratings_file
     from fokus.insights.ratings_frame import ratings_frame
     from fokus.outcomes.ratings_csv import FOUR_LINE_INSTRUMENTS, INSTRUMENTS
     from fokus.ratings.models import Rating, RatingAnswer

@@ -126,7 +126,7 @@ def _ratings_csv(case: Case) -> bytes:
     import pandas as pd
 
     from fokus.insights.management.commands._organisation_ratings import GROUPS, as_text
-    from fokus.insights.management.commands.export import COLUMNS, ratings_file
+    from fokus.insights.management.commands._ratings_file import COLUMNS, ratings_file
     from fokus.insights.ratings_frame import ratings_frame
     from fokus.outcomes.ratings_csv import FOUR_LINE_INSTRUMENTS, INSTRUMENTS
     from fokus.ratings.models import RatingAnswer
