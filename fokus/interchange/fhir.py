@@ -37,6 +37,7 @@ from fokus.audit.actions import record
 from fokus.audit.models import AccessAction
 from fokus.cases.models import Case, Organisation, Person
 from fokus.instruments.models import Family, Instrument, ItemType
+from fokus.interchange.imports import read_file, run_import
 from fokus.lib.pseudonym import pseudonym
 from fokus.outcomes.columns import INSTRUMENTS as FILE_INSTRUMENTS
 from fokus.outcomes.columns import PICTORIAL_INSTRUMENTS
@@ -614,14 +615,10 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
     if errors:
         result.errors = sorted(errors, key=lambda e: e.line)
         return result
-    from fokus.outcomes.ratings_csv import read_ratings_table
-
-    read = read_ratings_table(_as_csv(rows), filename="fhir.csv")
+    read = read_file(_as_csv(rows), filename="fhir.csv")
     if read.errors:
         result.errors = _on_lines(read.errors, numbers)
         return result
-    from fokus.interchange.imports import run_import  # the one import path
-
     check = run_import(user, organisation, read, progress=progress,
                        **({"team": team} if team is not None else {}))
     result.errors = _on_lines(check.errors, numbers)
