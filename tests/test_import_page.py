@@ -282,3 +282,15 @@ def test_progress_is_seen_from_outside_while_the_import_s_transaction_runs(world
     finally:
         progress.close()
         reader.close()
+
+
+def test_the_worker_task_deletes_the_expired_files(world, immediate):
+    from fokus.interchange.tasks import delete_expired_import_files
+
+    old = ImportJob.objects.create(organisation=world.org, team=world.team_nord,
+                                   created_by=world.lise, kind="csv", content=b"x")
+    ImportJob.objects.filter(pk=old.pk).update(
+        created_at=old.created_at - datetime.timedelta(days=2))
+    assert delete_expired_import_files.enqueue().return_value == 1
+    assert not ImportJob.objects.exists()
+    assert AccessLogEntry.objects.filter(action=AccessAction.DELETE, object_type="import").exists()

@@ -90,3 +90,10 @@ def import_job_now(job_id: str) -> str:
 @task()
 def import_ratings_file(job_id: str) -> str:
     return import_job_now(job_id)
+
+
+@task()
+def delete_expired_import_files() -> int:
+    """For the worker's schedule: the uploads of a day ago and more, deleted (the import
+    page also deletes them whenever it is opened)."""
+    return actions.delete_expired_jobs()
