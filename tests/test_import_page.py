@@ -181,6 +181,9 @@ def test_an_xlsx_workbook_is_read(world, client):
     client.force_login(world.lise)
     job = job_of(upload(client, out.getvalue(), world.team_nord, name="maalinger.xlsx"))
     assert job.kind == "xlsx" and job.header[:2] == ["Sagsnr", "Person"]
+    confirm_mapping(client, job)
+    preview = client.get(reverse("interchange:import_preview", kwargs={"job_id": job.pk}))
+    assert preview.context["errors"] == [] and preview.context["counts"]["ratings_new"] == 5
 
 
 @pytest.mark.parametrize("persona", ["anna", "bo", "dorte", "ali", "admin"])
