@@ -129,6 +129,16 @@ def main() -> int:
                     return fhir.import_ndjson(user, org, text, team=team)
 
             done, seconds = _timed("import_ndjson into an empty organisation", import_file)
+            if done.errors:
+                # The generator writes with COPY, past the rules: a few of its ratings break
+                # the age rule, and the import refuses the file (nothing stored). Those lines
+                # are left out and the rest imported.
+                print(f"  {len(done.errors)} lines refused (nothing stored), e.g. {done.errors[0]}")
+                bad = {e.line for e in done.errors}
+                text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+                path.write_text("".join(line for n, line in enumerate(text, start=1)
+                                        if n not in bad), encoding="utf-8")
+                done, seconds = _timed("import_ndjson without those lines", import_file)
             print(f"  {done.ratings_new} ratings new, {len(done.errors)} errors, "
                   f"{done.ratings_new / seconds:,.0f} ratings/s")
             again, _seconds = _timed("the same file again", import_file)
