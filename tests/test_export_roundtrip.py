@@ -110,3 +110,42 @@ def test_no_cell_starts_a_formula(rated, empty, tmp_path, suffix):
                  .iter_rows(values_only=True) for c in r if c is not None]
     assert "'=HYPERLINK(1)" in cells and "'@P" in cells and "'+R" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "@")]
+
+
+@pytest.mark.django_db
+def test_the_case_page_links_its_ratings_file(rated, login):
+    from django.urls import reverse
+
+    from fokus.audit.models import AccessLogEntry
+
+    client = login(rated.anna)
+    page = client.get(reverse("insights:case", kwargs={"case_id": rated.hansen.pk}))
+    url = reverse("interchange:case_ratings", kwargs={"case_id": rated.hansen.pk, "fmt": "csv"})
+    assert url in page.content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 7  # the header and Hansen's six ratings
+    assert all(line.startswith(rated.hansen.reference + ",") for line in lines[1:])
+    entry = AccessLogEntry.objects.filter(purpose="ratings download", action="list").get()
+    assert entry.detail["case_ids"] == [rated.hansen.pk]
+    xlsx = client.get(url.replace(".csv", ".xlsx"))
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert client.get(url.replace(".csv", ".pdf")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_department_head_gets_no_organisation_file(rated, login):
+    from django.urls import reverse
+
+    from fokus.audit.models import AccessLogEntry
+
+    url = reverse("interchange:organisation_ratings", kwargs={"fmt": "csv"})
+    assert login(rated.dorte).get(url).status_code == 404
+    assert AccessLogEntry.objects.filter(username=rated.dorte.username, action="denied").exists()
+    from fokus.accounts.models import Role, User
+
+    karen = User.objects.create_user("karen", organisation=rated.org, role=Role.FIT_SUPERUSER)
+    response = login(karen).get(url)
+    assert response.status_code == 200
+    assert len(response.content.decode().splitlines()) == 8

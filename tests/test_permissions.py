@@ -143,6 +143,11 @@ MATRIX = {
     ("insights:record_pdf", "GET"):          row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # The case's ratings as FHIR R4 NDJSON (issue 13): as the case page; never CPR numbers.
     ("interchange:case_fhir", "GET"):        row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    # Ratings as CSV/XLSX (issue 13): a case's as its page, a team's as its board, the
+    # organisation's only for who sees all its cases (not the department head or analyst).
+    ("interchange:case_ratings", "GET"):     row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:team_ratings", "GET"):     row(LOGIN,  DENIED, DENIED, BERG,   BERG,   DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
+    ("interchange:organisation_ratings", "GET"): row(LOGIN, DENIED, DENIED, DENIED, BERG, DENIED, DENIED, DENIED, DENIED, UNLOCK, LOGIN),
     # The import page (issue 13): a team leader (for his teams) and the FIT superuser; a
     # job is its uploader's only (Lise's here: Karen too gets 404, logged). Lise's file has
     # a bad row, so her import goes back to the report and stores nothing.
@@ -258,6 +263,9 @@ URL_KWARGS = {
     "insights:record": lambda s: {"case_id": s.berg.pk},
     "insights:record_pdf": lambda s: {"case_id": s.berg.pk},
     "interchange:case_fhir": lambda s: {"case_id": s.berg.pk},
+    "interchange:case_ratings": lambda s: {"case_id": s.berg.pk, "fmt": "csv"},
+    "interchange:team_ratings": lambda s: {"team_id": s.berg.team_id, "fmt": "csv"},
+    "interchange:organisation_ratings": lambda s: {"fmt": "csv"},
     "insights:meeting": lambda s: {"case_id": s.berg.pk, "meeting_id": s.last_meeting.pk},
     "insights:board": lambda s: {"team_id": s.berg.team_id},
     "insights:kiosk_graph": lambda s: {"step": 0},

@@ -13,4 +13,6 @@ urlpatterns = [
     path("import/<uuid:job_id>/status/", views.status, name="import_status"),
     # FHIR R4 (issue 13, the "fhir" part): the case's NDJSON download.
     path("", include("fokus.interchange.fhir_urls")),
+    # Ratings as CSV or XLSX per case, team or organisation (issue 13, fokus/interchange/exports.py).
+    path("", include("fokus.interchange.export_urls")),
 ]
