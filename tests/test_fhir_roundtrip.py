@@ -147,3 +147,20 @@ def test_the_ratings_file_rules_are_reported_on_the_response_lines(rated, empty_
     assert {e.line for e in result.errors} == {n_age}, [str(e) for e in result.errors]
     assert "CSRS" in str(result.errors[0])
     assert Rating.objects.filter(case__organisation=org).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_command_line_round_trip(rated, empty_organisation, tmp_path):
+    from django.core.management import call_command
+
+    org, _user, team = empty_organisation
+    path = tmp_path / "hansen.ndjson"
+    call_command("export", "fhir", "--organisation", rated.org.name, "--output", str(path),
+                 stdout=io.StringIO())
+    for resource in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+        assert fhir.CPR_SYSTEM not in json.dumps(resource)
+    out = io.StringIO()
+    call_command("import", str(path), "--organisation", org.name, "--team", team.name,
+                 stdout=out, stderr=io.StringIO())
+    assert "7 new ratings" in out.getvalue()
+    assert stored_ratings(org) == stored_ratings(rated.org)
