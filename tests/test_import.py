@@ -242,3 +242,36 @@ def test_the_command_prints_the_report_and_stores_nothing(target, tmp_path):
     call_command("import", str(good), organisation=org.name, team=team.name,
                  stdout=out, stderr=io.StringIO())
     assert Rating.objects.filter(case__organisation=org).count() == 6
+
+
+@pytest.mark.django_db
+def test_a_role_column_gives_the_roles(target):
+    from fokus.cases.models import Person
+
+    org, user, team = target
+    text = (HEADER.rstrip("\n") + ",role\n"
+            + f"S-1,K,K,{born(10)},CORS,{day(5)},5,5,5,5,20,child\n"
+            + f"S-1,F,F,{born(40)},SRS,{day(5)},5,5,5,5,20,father\n"
+            + f"S-1,X,X,{born(40)},SRS,{day(4)},5,5,5,5,20,king\n")
+    result = check_import(org, read(text), team=team)
+    assert [(e.line, e.column, e.params["value"]) for e in result.errors] == [(4, "role", "king")]
+    run_import(user, org, read(text.replace("king", "")), team=team)
+    roles = dict(Person.objects.filter(case__organisation=org).values_list("import_id", "role"))
+    assert roles == {"K": "child", "F": "father", "X": "other"}
+
+
+@pytest.mark.django_db
+def test_fhir_files_go_through_the_command_both_ways(world, target, tmp_path):
+    from fokus.ratings.models import Rating
+
+    org, user, team = target
+    world.rate(world.teen, "ORS", [4.2, 5, 6.1, 3.3],
+               on=timezone.localdate() - datetime.timedelta(days=3))
+    path = tmp_path / "out.ndjson"
+    call_command("export", "fhir", organisation=world.org.name, output=str(path),
+                 stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import", str(path), organisation=org.name, team=team.name, stdout=out,
+                 stderr=io.StringIO())
+    assert "1 new ratings" in out.getvalue()
+    assert Rating.objects.filter(case__organisation=org).count() == 1
