@@ -85,7 +85,7 @@ def test_export_import_gives_the_same_ratings_and_twice_adds_nothing(rated, empt
 
     result = import_into(lines, org, user, team)
     assert result.errors == []
-    assert result.ratings_new == 7
+    assert result.ratings_new == 7 and result.counts()["cases_new"] == 2
     assert stored_ratings(org) == stored_ratings(rated.org)
 
     again = import_into(lines, org, user, team)

@@ -364,15 +364,26 @@ class LineError:
 
 @dataclass
 class FhirImport:
-    """What import_ndjson did. With errors nothing was stored; each error has its line
-    in the NDJSON file (1 = the first line). The counts are the ratings-file import's."""
+    """What import_ndjson did, as the ratings-file import's ImportCheck says it. With
+    errors nothing was stored; each error has its line in the NDJSON file (1 = the first
+    line). responses: the QuestionnaireResponses read."""
 
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    responses: int = 0
+    rows: int = 0
     cases_new: int = 0
     persons_new: int = 0
+    meetings_new: int = 0
     ratings_new: int = 0
     ratings_already_there: int = 0
-    responses: int = 0  # QuestionnaireResponses read
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTS}
+
+
+COUNTS = ("rows", "cases_new", "persons_new", "meetings_new", "ratings_new",
+          "ratings_already_there")
 
 
 # Messages: msgids (marked for makemessages), the Danish in the catalogue.
@@ -622,6 +633,7 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
     check = run_import(user, organisation, read, progress=progress,
                        **({"team": team} if team is not None else {}))
     result.errors = _on_lines(check.errors, numbers)
-    for name in ("cases_new", "persons_new", "ratings_new", "ratings_already_there"):
+    result.warnings = _on_lines(getattr(check, "warnings", []), numbers)
+    for name in COUNTS:
         setattr(result, name, getattr(check, name, 0))
     return result
