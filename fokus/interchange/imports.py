@@ -325,6 +325,7 @@ def _check(organisation: Organisation, read: ReadResult, team) -> tuple[ImportCh
         add(clash, None, FILE_OTHER, per_row=lambda r: {"other": int(lines[where[r]])})
     stored_answers = _stored_ratings(cases, persons, instruments)
     already = np.zeros(n, dtype=bool)
+    other_answers = np.zeros(n, dtype=bool)
     if stored_answers:
         for row in range(n):
             c = cases.get(case_id[row])
@@ -340,7 +341,8 @@ def _check(organisation: Organisation, read: ReadResult, team) -> tuple[ImportCh
             if tuple(tenths[row, :k].tolist()) == found:
                 already[row] = True
             else:
-                add(np.eye(1, n, row, dtype=bool)[0], None, STORED_OTHER)
+                other_answers[row] = True
+        add(other_answers, None, STORED_OTHER)
 
     errors.sort(key=lambda e: (e[0], e[1]))
     check.errors = [e for _, _, e in errors]
