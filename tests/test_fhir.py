@@ -286,3 +286,17 @@ def test_case_download_is_the_case_export_without_cpr(world, login):
     # Bo's team does not have the case: 404, and nothing of it.
     refused = login(world.bo).get(url)
     assert refused.status_code == 404 and b"Patient" not in refused.content
+
+
+@pytest.mark.django_db
+def test_an_instrument_an_administrator_entered_is_a_valid_questionnaire(world):
+    from fokus.instruments.models import InstrumentItem
+
+    mine = Instrument.objects.create(code="Trivsel_2 b", name="Trivsel", family="free",
+                                     measures="wellbeing", item_type="likert")
+    InstrumentItem.objects.create(instrument=mine, position=1, label_da="Glad", label_en="Glad",
+                                  min_value=Decimal("0"), max_value=Decimal("3"),
+                                  step=Decimal("1"))
+    model = validate(fhir.questionnaire(mine))
+    assert model.id == "trivsel-2-b" and model.url.endswith("/Questionnaire/trivsel-2-b")
+    assert [item.type for item in model.item] == ["integer", "integer"]

@@ -22,6 +22,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -72,8 +73,14 @@ def _url(path: str) -> str:
     return f"{fhir_base()}/{path}"
 
 
+def questionnaire_slug(instrument: Instrument) -> str:
+    """The Questionnaire's id and the end of its URL: the code in lower case, anything a
+    FHIR id does not allow as "-" (an administrator may enter any code)."""
+    return re.sub(r"[^a-z0-9.-]", "-", instrument.code.lower())[:64]
+
+
 def questionnaire_url(instrument: Instrument) -> str:
-    return _url(f"Questionnaire/{instrument.code.lower()}")
+    return _url(f"Questionnaire/{questionnaire_slug(instrument)}")
 
 
 def questionnaire_canonical(instrument: Instrument) -> str:
@@ -119,7 +126,7 @@ def questionnaire(instrument: Instrument) -> dict:
     if instrument.snomed_code:
         total["code"] = [{"system": SNOMED, "code": instrument.snomed_code}]
     resource = {
-        "resourceType": "Questionnaire", "id": instrument.code.lower(),
+        "resourceType": "Questionnaire", "id": questionnaire_slug(instrument),
         "url": questionnaire_url(instrument), "version": QUESTIONNAIRE_VERSION,
         "name": instrument.code, "title": instrument.name,
         "status": "active" if instrument.active else "retired",
@@ -488,13 +495,14 @@ def _parse_lines(lines: Iterable[str]):
 def _instrument_of(canonical: str, instruments: dict[str, Instrument]):
     """(instrument, None) or (None, error message and params)."""
     url, _bar, version = canonical.partition("|")
-    code = url.rstrip("/").rsplit("/", 1)[-1].upper()
-    if not _tail(url, f"Questionnaire/{code.lower()}") or code not in instruments:
+    slug = url.rstrip("/").rsplit("/", 1)[-1]
+    instrument = instruments.get(slug)
+    if instrument is None or not _tail(url, f"Questionnaire/{slug}"):
         return None, (UNKNOWN_QUESTIONNAIRE, {"url": url[:120]})
     if version and version != QUESTIONNAIRE_VERSION:
         return None, (UNKNOWN_VERSION, {"version": version[:20], "url": url[:120],
                                         "known": QUESTIONNAIRE_VERSION})
-    return instruments[code], None
+    return instrument, None
 
 
 def _reference(resource: dict, name: str) -> tuple[str, str]:
@@ -613,8 +621,8 @@ def import_ndjson(user, organisation: Organisation, lines: Iterable[str], *,
     resources, responses, errors = _parse_lines(lines)
     if not responses and not errors:
         errors.append(LineError(0, None, NO_RESPONSES))
-    instruments = {i.code: i for i in Instrument.objects.filter(code__in=FILE_INSTRUMENTS)
-                   .prefetch_related("items")}
+    instruments = {questionnaire_slug(i): i for i in Instrument.objects
+                   .filter(code__in=FILE_INSTRUMENTS).prefetch_related("items")}
     rows, numbers = [], []
     for number, response in responses:
         row, problems = _row(number, response, resources, instruments)
