@@ -44,7 +44,7 @@ def stored_ratings(organisation) -> list[tuple]:
                                                        key=lambda a: a.item.position))
         rows.append((fhir.case_key(r.case), fhir.person_key(r.person), fhir.person_key(r.rater),
                      r.instrument.code, r.rated_on, answers, str(r.total),
-                     r.person.birth_date))
+                     r.person.birth_date, r.person.role))
     return sorted(rows)
 
 

@@ -59,6 +59,7 @@ RELATIONSHIP = {"mother": "MTH", "father": "FTH", "foster_parent": "PRNFOST",
                 "step_parent": "STPPRN"}
 # The paths under the base: another Fokus's file (another base) is read by these.
 CASE_EXTENSION = "StructureDefinition/case"
+ROLE_EXTENSION = "StructureDefinition/role"  # the person's role in the case (PersonRole)
 PERSON_SYSTEM = "sid/person"
 CASE_SYSTEM = "sid/case"
 RATING_SYSTEM = "sid/rating"
@@ -191,7 +192,8 @@ def patient(person: Person, *, include_cpr: bool) -> dict:
     resource = {
         "resourceType": "Patient", "id": patient_id(person.pk),
         "extension": [{"url": _url(CASE_EXTENSION), "valueIdentifier": {
-            "system": _url(CASE_SYSTEM), "value": case_key(person.case)}}],
+            "system": _url(CASE_SYSTEM), "value": case_key(person.case)}},
+            {"url": _url(ROLE_EXTENSION), "valueCode": person.role}],
         "identifier": _identifiers(person, include_cpr=include_cpr),
     }
     if (born := _birth_date(person)) is not None:
@@ -426,7 +428,7 @@ NO_RESPONSES = gettext_noop("The file holds no QuestionnaireResponse.")
 
 READ_TYPES = ("QuestionnaireResponse", "Patient", "RelatedPerson", "Questionnaire")
 FILE_COLUMNS = ["case_id", "person_id", "rater_id", "birth_date", "instrument", "date",
-                "item1", "item2", "item3", "item4", "total"]
+                "item1", "item2", "item3", "item4", "total", "role"]
 
 
 def _tail(url, path: str) -> bool:
@@ -446,6 +448,13 @@ def _case_of(patient: dict) -> str:
     for extension in patient.get("extension") or ():
         if isinstance(extension, dict) and _tail(extension.get("url"), CASE_EXTENSION):
             return _identifier([extension.get("valueIdentifier")], CASE_SYSTEM)
+    return ""
+
+
+def _role_of(patient: dict) -> str:
+    for extension in patient.get("extension") or ():
+        if isinstance(extension, dict) and _tail(extension.get("url"), ROLE_EXTENSION):
+            return str(extension.get("valueCode") or "")
     return ""
 
 
@@ -582,6 +591,7 @@ def _row(number: int, response: dict, resources: dict,
     born = str(subject.get("birthDate") or "")
     faces = instrument.code in PICTORIAL_INSTRUMENTS
     row = {"case_id": case_id, "person_id": person_id, "rater_id": rater_id,
+           "role": _role_of(subject),
            "birth_date": born if len(born) == 10 else "", "instrument": instrument.code,
            "date": authored[:10], "total": _text(values.get(TOTAL, values.get("item1")
                                                                if faces else None))}
