@@ -164,3 +164,29 @@ def test_the_command_line_round_trip(rated, empty_organisation, tmp_path):
                  stdout=out, stderr=io.StringIO())
     assert "7 new ratings" in out.getvalue()
     assert stored_ratings(org) == stored_ratings(rated.org)
+
+
+@pytest.mark.django_db
+def test_a_source_patient_of_the_same_case_rates_and_of_another_case_is_refused(
+        rated, empty_organisation):
+    org, user, team = empty_organisation
+    out = io.StringIO()
+    fhir.export_organisation(rated.org, out, user=None, include_cpr=False)
+    resources = [json.loads(line) for line in out.getvalue().splitlines()]
+    patients = {fhir.person_key(p): f"Patient/{fhir.patient_id(p.pk)}"
+                for p in (rated.mother, rated.berg_child)}
+    # The mother's rating of her child with the mother's Patient as its source (no
+    # RelatedPerson): still her rating of the child.
+    by_mother = next(r for r in resources if r["resourceType"] == "QuestionnaireResponse"
+                     and r["source"]["reference"].startswith("RelatedPerson/"))
+    by_mother["source"] = {"reference": patients[fhir.person_key(rated.mother)]}
+    lines = [json.dumps(r) for r in resources if r["resourceType"] != "RelatedPerson"]
+    result = import_into(lines, org, user, team)
+    assert result.errors == [] and result.ratings_new == 7
+    assert stored_ratings(org) == stored_ratings(rated.org)
+    # A child of another case as the source: refused, on that line.
+    by_mother["source"] = {"reference": patients[fhir.person_key(rated.berg_child)]}
+    lines = [json.dumps(r) for r in resources if r["resourceType"] != "RelatedPerson"]
+    line = next(n for n, text in enumerate(lines, start=1) if by_mother["id"] in text)
+    result = import_into(lines, org, user, team)
+    assert [(e.line, e.message) for e in result.errors] == [(line, fhir.OTHER_CASE)]

@@ -419,6 +419,8 @@ NO_RATER_ID = gettext_noop(
     "The RelatedPerson %(reference)s has no Fokus person id (the identifier …/sid/person).")
 OTHER_PATIENT = gettext_noop(
     "The RelatedPerson %(reference)s belongs to another Patient than the response's subject.")
+OTHER_CASE = gettext_noop(
+    "The source %(reference)s belongs to another case than the response's subject.")
 NO_DATE = gettext_noop("The response has no authored date.")
 BAD_DATE = gettext_noop("The authored date %(value)s is not a date.")
 UNKNOWN_ITEM = gettext_noop("Item %(link)s is not an item of %(code)s.")
@@ -561,6 +563,10 @@ def _row(number: int, response: dict, resources: dict,
         elif kind == "Patient":
             if source_id != ident:  # another person of the case answered for the subject
                 rater_id = _identifier(source.get("identifier"), PERSON_SYSTEM)
+                if not rater_id:
+                    bad(NO_PERSON_ID, {"reference": f"Patient/{source_id}"[:80]}, "rater_id")
+                elif _case_of(source) != case_id:
+                    bad(OTHER_CASE, {"reference": f"Patient/{source_id}"[:80]}, "rater_id")
         else:
             rater_id = _identifier(source.get("identifier"), PERSON_SYSTEM)
             if not rater_id:
