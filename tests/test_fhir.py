@@ -259,6 +259,10 @@ def test_import_messages_are_in_danish(rated):
         assert [translation.gettext(e.message) % e.params for e in result.errors] == [
             "Linjen er ikke et JSON-objekt."]
     assert fhir.import_ndjson(rated.anna, rated.org, []).errors[0].line == 0
+    # A byte-order mark before the first line is not a bad line.
+    patient = json.dumps({"resourceType": "Patient", "birthDate": "2010"})
+    assert [e.line for e in fhir.import_ndjson(rated.anna, rated.org,
+                                               ["\ufeff" + patient]).errors] == [0]
 
 
 

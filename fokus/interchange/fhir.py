@@ -472,6 +472,8 @@ def _parse_lines(lines: Iterable[str]):
     for number, text in enumerate(lines, start=1):
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
+        if number == 1:
+            text = text.lstrip("\ufeff")  # a byte-order mark some editors write
         if not text.strip():
             continue
         try:
