@@ -118,7 +118,8 @@ def test_each_job_is_enqueued_once_per_due_time(settings):
     assert waiting("fokus.insights.tasks.refresh_figures") == 1
     # The night after: the daily jobs again, once.
     assert sorted(worker.enqueue_due("w1", local(2026, 11, 27, 3, 45))) == [
-        "audit-export-head", "refresh-figures", "retention", "send-reminders"]
+        "audit-export-head", "delete-import-files", "refresh-figures", "retention",
+        "send-reminders"]
     assert ScheduledRun.objects.filter(job="retention").count() == 2
 
 
@@ -149,7 +150,8 @@ def test_schedule_off_leaves_the_named_jobs_alone(settings):
     settings.TASKS = DATABASE_QUEUE
     settings.FOKUS_SCHEDULE_OFF = ["retention", "audit-export-head"]
     enqueued = worker.enqueue_due("w1", local(2026, 11, 26, 10, 7))
-    assert sorted(enqueued) == ["prune-task-results", "refresh-figures", "send-reminders"]
+    assert sorted(enqueued) == ["delete-import-files", "prune-task-results", "refresh-figures",
+                                "send-reminders"]
     assert waiting("fokus.privacy.retention.apply_retention_everywhere") == 0
     assert waiting("fokus.audit.tasks.export_access_log_head") == 0
 

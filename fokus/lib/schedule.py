@@ -45,6 +45,9 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 
 JOBS: tuple[Job, ...] = (
     Job("send-reminders", "fokus.ratings.tasks.send_reminders", every_minutes=15),
+    # An uploaded ratings file is kept only for its import: gone after a day.
+    Job("delete-import-files", "fokus.interchange.tasks.delete_expired_import_files",
+        every_minutes=60),
     Job("refresh-figures", "fokus.insights.tasks.refresh_figures",
         at=datetime.time(2, 30)),
     Job("audit-export-head", "fokus.audit.tasks.export_access_log_head",

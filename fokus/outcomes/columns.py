@@ -21,7 +21,9 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS + ("birth_date",) + ITEM_COLUMNS + ("total",)
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "case_id": ("case_id", "case", "sag", "sagsnr", "sagsnummer", "sags_id", "sag_id"),
     "person_id": ("person_id", "person", "borger", "borger_id"),
-    "rater_id": ("rater_id", "rater", "bedømmer", "bedømmer_id", "udfyldt_af", "udfylder"),
+    # Not "rater": Fokus's own export has a grouping column of that name (the rater's
+    # role: child, parent, other), which must stay a grouping column.
+    "rater_id": ("rater_id", "bedømmer", "bedømmer_id", "udfyldt_af", "udfylder"),
     "birth_date": ("birth_date", "birthdate", "fødselsdato", "foedselsdato", "født"),
     "instrument": ("instrument", "skema", "måleredskab", "redskab"),
     "date": ("date", "dato", "måledato", "mødedato", "rating_date"),
