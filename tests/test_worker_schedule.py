@@ -119,7 +119,7 @@ def test_each_job_is_enqueued_once_per_due_time(settings):
     # The night after: the daily jobs again, once.
     assert sorted(worker.enqueue_due("w1", local(2026, 11, 27, 3, 45))) == [
         "audit-export-head", "delete-import-files", "refresh-figures", "retention",
-        "send-reminders"]
+        "send-reminders"]  # not clear-sessions: 04:15
     assert ScheduledRun.objects.filter(job="retention").count() == 2
 
 
@@ -150,8 +150,8 @@ def test_schedule_off_leaves_the_named_jobs_alone(settings):
     settings.TASKS = DATABASE_QUEUE
     settings.FOKUS_SCHEDULE_OFF = ["retention", "audit-export-head"]
     enqueued = worker.enqueue_due("w1", local(2026, 11, 26, 10, 7))
-    assert sorted(enqueued) == ["delete-import-files", "prune-task-results", "refresh-figures",
-                                "send-reminders"]
+    assert sorted(enqueued) == ["clear-sessions", "delete-import-files", "prune-task-results",
+                                "refresh-figures", "send-reminders"]
     assert waiting("fokus.privacy.retention.apply_retention_everywhere") == 0
     assert waiting("fokus.audit.tasks.export_access_log_head") == 0
 
@@ -305,3 +305,20 @@ def test_the_weekly_prune_deletes_finished_tasks_older_than_two_weeks(settings):
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk,
                                                                      waiting_task.pk}
     assert not DBTaskResult.objects.filter(pk__in=[old_done.pk, old_failed.pk]).exists()
+
+
+@pytest.mark.django_db
+def test_clear_sessions_deletes_only_the_expired(settings):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    live, ended = SessionStore(), SessionStore()
+    live["x"], ended["x"] = 1, 2
+    live.create()
+    ended.create()
+    Session.objects.filter(session_key=ended.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1))
+    schedule.clear_expired_sessions.call()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]

@@ -56,6 +56,8 @@ JOBS: tuple[Job, ...] = (
         at=datetime.time(3, 30)),
     Job("prune-task-results", "fokus.lib.schedule.prune_task_results",
         at=datetime.time(4, 0), weekday=6),
+    Job("clear-sessions", "fokus.lib.schedule.clear_expired_sessions",
+        at=datetime.time(4, 15)),
 )
 JOB_NAMES = tuple(job.name for job in JOBS)
 
@@ -107,3 +109,15 @@ def prune_task_results(min_age_days: int = 14) -> int:
     deleted, _ = DBTaskResult.objects.finished().filter(
         finished_at__lte=timezone.now() - datetime.timedelta(days=min_age_days)).delete()
     return deleted
+
+
+@task()
+def clear_expired_sessions() -> None:
+    """Delete the expired sessions from the database, daily (Django's `clearsessions`): a
+    session that ended by its idle or absolute limit is refused at once, and its row
+    should not outlive it."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
