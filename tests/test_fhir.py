@@ -275,6 +275,9 @@ def test_case_download_is_the_case_export_without_cpr(world, login):
     world.rate(world.child, "CORS", [5, 5, 5, 5.5], rater=father)
     url = reverse("interchange:case_fhir", kwargs={"case_id": world.hansen.pk})
     assert str(world.hansen.pk) in url and world.hansen.reference not in url
+    # The case page links to it, where the other downloads are.
+    page = login(world.anna).get(reverse("insights:case", kwargs={"case_id": world.hansen.pk}))
+    assert f'href="{url}" download' in page.content.decode()
     response = login(world.anna).get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/fhir+ndjson")
