@@ -30,7 +30,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from os import PathLike, fspath
 from typing import IO, Any
@@ -489,12 +489,12 @@ def _open_workbook(source: Source, data: bytes | None) -> Any:
         return None
 
 
-def _workbook_rows(source: Source, data: bytes | None) -> Iterator[tuple[int, list[str]]] | None:
+def _workbook_rows(source: Source, data: bytes | None) -> Generator[tuple[int, list[str]], None, None] | None:
     book = _open_workbook(source, data)
     if book is None:
         return None
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+    def rows() -> Generator[tuple[int, list[str]], None, None]:
         try:
             sheet = book.worksheets[0]
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
