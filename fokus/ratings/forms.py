@@ -152,7 +152,7 @@ class RatingLinkForm(FokusForm):
                                 widget=forms.RadioSelect, initial="sms")
     address = forms.CharField(
         label=_("E-mail address or mobile number"), max_length=200,
-        help_text=_("Used only to send this link; it is not stored."))
+        help_text=_("Used only to send this link (and its one reminder): kept until then, then erased."))
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
