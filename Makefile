@@ -39,6 +39,9 @@ demo: venv
 	@echo "  dorte  department head (dashboards)  karen  FIT superuser"
 	@echo "  admin  administrator (configuration)  dpo    data protection officer (access log)"
 	@echo ""
+	@echo "The task worker runs beside it (rating links, graphs ahead, the nightly jobs)."
+	@# The worker beside the server, stopped with it (Ctrl-C stops both).
+	$(PY) -m fokus worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m fokus runserver 127.0.0.1:$(PORT)
 
 ## make worker: the task worker and the periodic jobs (graphs ahead, reminders, the nightly jobs); run it beside the web server

@@ -152,7 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Background tasks (Django's tasks interface, the django-tasks backport): the database
 # backend by default, so the embedded default needs no other server; the worker is
-# `fokus db_worker` (`make worker`). It renders each case's graph ahead after a rating
+# `fokus worker` (`make worker`; `make demo` starts one beside the server). It renders each case's graph ahead after a rating
 # (fokus/insights/tasks.py). FOKUS_TASKS_BACKEND may name another backend, e.g.
 # django_tasks.backends.immediate.ImmediateBackend (run in the request, no worker).
 TASKS = {
