@@ -15,8 +15,8 @@ from tests.conftest import years_ago
 # The user's organisation (the policy reads whether caseworkers see only their own
 # cases), the case read and its prefetches, the log entry (and the log chain's head), the
 # settings in force, the prompts, and the graph's key (ratings, settings, parameter sets,
-# people: 4) for its image URL.
-MAX_CASE_PAGE_QUERIES = 26
+# people: 4) for its image URL, and the rating links sent lately with their sending state.
+MAX_CASE_PAGE_QUERIES = 27
 
 
 def test_the_case_list_shows_each_childs_latest_outcome_and_alliance(world, login):
