@@ -775,8 +775,10 @@ class _Generator:
         birth_date, birth_year, cpr = born, born.year, ""
         if kind < 0.38:
             cpr = clean_cpr(make_cpr(rng, born, female), born)
-        elif kind > (0.97 if child else 0.9):
-            birth_date = None  # only the birth year is known
+        elif kind > (0.97 if child else 0.9) and born.year < active_from.year:
+            # Only the birth year is known (age_on takes 1 July): never for a baby born in
+            # the year the case opened, who would be -1 years old at its opening.
+            birth_date = None
         person = Person(case=case, first_name=first, last_name=last, role=role,
                         birth_date=birth_date, birth_year=birth_year, cpr=cpr)
         self.persons.append(person)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from fokus.accounts import policy
 from fokus.audit.actions import record
@@ -139,7 +140,9 @@ def _counts(org: int, names: dict[int, str], min_size: int) -> tuple[list, list]
                                       .values_list("meeting__case__team_id",
                                                    "meeting__held_on", "created_at")):
         delays[(team_id, held_on.replace(day=1))].append(
-            max(0, (created.date() - held_on).days))
+            # The day the record was written where the meeting was held (Copenhagen), not
+            # in UTC: between 23:00 and 01:00 UTC the two days differ.
+            max(0, (timezone.localdate(created) - held_on).days))
     per_team = dict(cases.values("team_id").annotate(n=Count("id")).order_by()
                     .values_list("team_id", "n"))
     ratings = dict(Rating.objects.filter(case__in=cases).values("case__team_id")
