@@ -200,7 +200,9 @@ def test_two_racing_workers_enqueue_each_due_time_once(settings, monkeypatch):
     _race(quarters, monkeypatch)
     assert waiting("fokus.ratings.tasks.send_reminders") == 20
     assert waiting("fokus.insights.tasks.refresh_figures") == 1
-    assert ScheduledRun.objects.count() == 20 + 4
+    assert waiting("fokus.interchange.tasks.delete_expired_import_files") == 5  # 10:00-14:00
+    # 20 quarters, 5 hours, and the five daily or weekly jobs once each.
+    assert ScheduledRun.objects.count() == 20 + 5 + 5
     assert set(ScheduledRun.objects.values_list("worker_id", flat=True)) <= {"w1", "w2"}
 
 
