@@ -22,6 +22,7 @@ OBJECT_TYPES = {
     # The REST API (issue 13): a refused call, and the tokens themselves.
     "api": _("API call"),
     "api_token": _("API token"),
+    "import": _("ratings import"),
     "case": _("case"),
     "caseworker_figures": _("caseworker's figures"),
     "conversation_prompt": _("conversation prompt"),
