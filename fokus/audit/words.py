@@ -64,6 +64,12 @@ OBJECT_TYPES = {
 }
 
 PURPOSES = {
+    "FHIR download": _("FHIR download of a case"),
+    "FHIR export": _("FHIR export"),
+    "import file uploaded": _("ratings file uploaded for import"),
+    "import files deleted after a day": _("uploaded ratings files deleted after a day"),
+    "ratings download": _("ratings downloaded"),
+    "ratings file": _("ratings file imported"),
     "DPO page": _("DPO page"),
     "DPO: find a person": _("DPO: find a person"),
     "DPO: person's log": _("DPO: person's log"),
