@@ -14,23 +14,18 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "deploy" / "gunicorn.conf.py"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+from tests.test_gunicorn import CONF, GUNICORN, PG_SERVER, ROOT, _free_port, _psql, _stop
+
 ADDRESS = "sara.hansen@example.org"
 TOTP_KEY = secrets.token_hex(20)
 
@@ -44,30 +39,6 @@ w = World()
 TOTPDevice.objects.create(user=w.anna, name="Fokus", confirmed=True, key="{TOTP_KEY}")
 print(json.dumps({{"case": w.hansen.pk, "mother": w.mother.pk}}))
 """
-
-
-# Small helpers as in tests/test_gunicorn.py.
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(["psql", "--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1",
-                    f"--dbname={PG_SERVER}/postgres", "-c", sql],
-                   check=True, capture_output=True, text=True, timeout=60)
-
-
-def _stop(process: subprocess.Popen) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.stdout.read() if process.stdout else ""
 
 
 @pytest.fixture
