@@ -231,6 +231,43 @@ def test_names_and_cpr_only_with_their_scopes(org, world):
     assert call(alone, url).status_code == 403
 
 
+def test_a_case_as_fhir_with_cpr_numbers_only_under_the_read_cpr_scope(org, world):
+    """GET /cases/{id}/fhir: the case as FHIR R4 NDJSON, the CPR identifier (DK Core)
+    only for a token with read_cpr, never a name; logged with the persons shown; another
+    organisation's case 404 and logged."""
+    from fhir.resources.R4B.patient import Patient
+
+    from fokus.interchange.fhir import CPR_SYSTEM
+
+    world.child.cpr = "0101101234"
+    world.child.save()
+    world.rate(world.child, "CORS", [5, 5, 5, 5])
+    url = f"/api/v1/cases/{world.hansen.pk}/fhir"
+    _row, plain = token(world, "read_ratings")
+    last = last_entry_id()
+    response = call(plain, url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/fhir+ndjson")
+    lines = [json.loads(line) for line in response.content.decode().splitlines()]
+    patients = [r for r in lines if r["resourceType"] == "Patient"]
+    assert patients and "QuestionnaireResponse" in {r["resourceType"] for r in lines}
+    for patient in patients:
+        Patient.model_validate(patient)  # valid FHIR (R4B models)
+    body = response.content.decode()
+    assert CPR_SYSTEM not in body and "0101101234" not in body and "Mikkel" not in body
+    (entry,) = [e for e in entries_after(last) if e.purpose == "FHIR export"]
+    assert entry.case_id == world.hansen.pk and world.child.pk in entry.detail["person_ids"]
+    assert entry.detail["cpr"] is False
+    _row, cpr = token(world, "read_ratings", "read_cpr")
+    body = call(cpr, url).content.decode()
+    assert CPR_SYSTEM in body and "0101101234" in body and "Mikkel" not in body
+    # Another organisation's case: 404, and the attempt logged.
+    _other, case, _person = other_organisation()
+    last = last_entry_id()
+    assert call(plain, f"/api/v1/cases/{case.pk}/fhir").status_code == 404
+    assert [e.action for e in entries_after(last)] == ["denied"]
+
+
 def test_each_scope_is_enforced_and_a_refusal_logged(org, world):
     _row, figures = token(world, "read_aggregates")
     last = last_entry_id()

@@ -44,6 +44,27 @@ def cases(principal):
     return Case.objects.filter(organisation_id=principal.organisation_id)
 
 
+def case_fhir(principal, case_id: int) -> str:
+    """The case as FHIR R4 NDJSON (fokus.interchange.fhir.export_case), the persons'
+    CPR numbers (DK Core's identifier) only for a token with the read_cpr scope, never
+    names. The export logs the read with the persons shown and whether CPR was in it;
+    404 (logged) for a case not of the token's organisation."""
+    import io
+
+    from fokus.interchange.fhir import export_case
+
+    require(principal, "read_ratings", "api FHIR")
+    case = cases(principal).filter(pk=case_id).select_related("organisation").first()
+    if case is None:
+        denied(principal, "case", case_id, "api FHIR")
+        raise Http404
+    out = io.StringIO()
+    principal.logged = True
+    export_case(case, out, user=principal,
+                include_cpr=policy.system_may(principal, "read_cpr"))
+    return out.getvalue()
+
+
 def list_cases(principal, *, limit: int, offset: int) -> tuple[int, list[Case]]:
     require(principal, "read_ratings", "api cases")
     with transaction.atomic():

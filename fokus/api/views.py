@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -253,6 +253,19 @@ def cases(request, paging: Query[Paging]):
          tags=["cases"], summary="One case")
 def case(request, case_id: Id):
     return _case(request.auth, access.get_case(request.auth, case_id, purpose="api case"))
+
+
+@api.get("/cases/{int:case_id}/fhir", response=ERROR_RESPONSES, tags=["cases"],
+         summary="One case as FHIR R4 (NDJSON)",
+         description="The case's Questionnaires, Patients, RelatedPersons and "
+                     "QuestionnaireResponses, one resource a line (docs/interchange.md). "
+                     "No names; CPR numbers (DK Core) only with the read_cpr scope.",
+         openapi_extra={"responses": {200: {
+             "description": "NDJSON, one FHIR R4 resource a line",
+             "content": {"application/fhir+ndjson": {"schema": {"type": "string"}}}}}})
+def case_fhir(request, case_id: Id):
+    return HttpResponse(access.case_fhir(request.auth, case_id),
+                        content_type="application/fhir+ndjson; charset=utf-8")
 
 
 @api.get("/cases/{int:case_id}/persons", response={200: schemas.PersonPage, **ERROR_RESPONSES},
